@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * `tailor.yaml`: the workspace configuration, validated once here. Every later stage reads the typed
+ * `TailorConfig`, never raw YAML. Unknown keys are errors, because a typo silently ignored
+ * (`concurency: 2`) is worse than a failed start.
+ */
+
+const apiProviderSchema = (defaults: { apiKeyEnv: string; concurrency: number }) =>
+  z
+    .strictObject({
+      /** Name of the environment variable holding the key. Keys are never written to the store or logs. */
+      apiKeyEnv: z.string().default(defaults.apiKeyEnv),
+      /** A literal key; prefer `apiKeyEnv`. Allowed for local endpoints that want any non-empty key. */
+      apiKey: z.string().optional(),
+      baseURL: z.url().optional(),
+      concurrency: z.int().positive().default(defaults.concurrency),
+      timeoutMs: z.int().positive().default(120_000),
+      maxRetries: z.int().min(0).max(10).default(4),
+    })
+    .prefault({});
+
+const priceSchema = z.strictObject({
+  /** USD per million prompt tokens. */
+  inputPerMillion: z.number().min(0),
+  /** USD per million generated tokens. */
+  outputPerMillion: z.number().min(0),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  /** The model `tailor chat` and later stages use when none is given. */
+  defaultModel: z.string().default('llama:smollm2-135m-instruct'),
+  llama: z
+    .strictObject({
+      /** CPU threads for llama.cpp; 0 means one per available core. */
+      threads: z.int().min(0).default(0),
+      /** Context window per parallel sequence, in tokens. */
+      contextSize: z.int().min(256).default(2048),
+      /** Sequences decoded together in one context (batched): more throughput for concurrent calls. */
+      parallel: z.int().min(1).max(64).default(8),
+      gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'off']).default('auto'),
+      /** Default `maxTokens` when a call does not set one. */
+      maxTokens: z.int().positive().default(512),
+    })
+    .prefault({}),
+  providers: z
+    .strictObject({
+      openai: apiProviderSchema({ apiKeyEnv: 'OPENAI_API_KEY', concurrency: 8 }),
+      anthropic: apiProviderSchema({ apiKeyEnv: 'ANTHROPIC_API_KEY', concurrency: 4 }),
+    })
+    .prefault({}),
+  cache: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  /**
+   * Prices by model reference; a key ending in `*` matches a prefix (`openai:gpt-4.1*`). Local llama
+   * models cost 0 unless priced here (e.g. to charge for the machine's time).
+   */
+  prices: z.record(z.string(), priceSchema).default({}),
+});
+
+export type TailorConfig = z.infer<typeof configSchema>;
+export type PriceTable = TailorConfig['prices'];
+
+export function defaultConfig(): TailorConfig {
+  return configSchema.parse({});
+}
+
+/** Parse and validate config text; errors name the file, the line, the key path and what was expected. */
+export function parseConfig(text: string, file: string): TailorConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const raw = document.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const parentNode = document.getIn(path.slice(0, -1), true) as
+      | { range?: [number, number, number] }
+      | undefined;
+    const offset = node?.range?.[0] ?? parentNode?.range?.[0];
+    const where = offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}`;
+    const key = path.length > 0 ? path.join('.') : '(top level)';
+    return `${where}: ${key}: ${describeIssue(issue)}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+export function loadConfig(file: string): TailorConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Run `tailor init` to create a workspace here, or pass --workspace <dir>.',
+    });
+  }
+  return parseConfig(text, file);
+}

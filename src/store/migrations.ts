@@ -1,0 +1,37 @@
+/**
+ * Schema history. Append only: a migration that has shipped is never edited, a change is a new entry.
+ * Each runs in its own transaction together with its row in `schema_migrations`.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'response cache and model call log',
+    sql: `
+      CREATE TABLE response_cache (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        hits INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE model_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        cost_usd REAL,
+        cached INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX model_calls_by_model ON model_calls(model, created_at);
+    `,
+  },
+];
