@@ -1,5 +1,3 @@
 #!/usr/bin/env node
 // The `tailor` command. The CLI is compiled to dist/ by `npm run build` (the Makefile does it).
-import { main } from '../dist/cli/main.js';
-
-process.exitCode = await main(process.argv);
+import '../dist/cli/entry.js';

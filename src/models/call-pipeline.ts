@@ -14,10 +14,10 @@ import type { WorkspaceStore } from '../store/workspace.js';
 /**
  * What happens around every model call, as layers that each take a `ChatModel` and return one:
  *
- *   cache → accounting → concurrency limit → retries → timeout → provider
+ *   accounting → cache → concurrency limit → retries → timeout → provider
  *
- * The cache sits outermost so a hit costs no slot, no retry and no money; accounting sees hits too
- * (recorded as cached calls at cost 0) so usage reports are complete.
+ * The cache sits outside the limiter so a hit costs no slot, no retry and no money; accounting sits
+ * outside the cache so hits are logged too (as cached calls at cost 0) and usage reports are complete.
  */
 export interface CallPipelineOptions {
   /** Response cache and call log; without a store there is no cache and no log. */
@@ -42,8 +42,8 @@ export function withCallPipeline(model: ChatModel, options: CallPipelineOptions)
   let wrapped = withTimeout(model, options.timeoutMs);
   wrapped = withRetries(wrapped, options.maxRetries, options.sleep ?? sleep);
   wrapped = withConcurrencyLimit(wrapped, limiterFor(options.limiterKey, options.concurrency));
-  wrapped = withAccounting(wrapped, options);
   if (options.cache && options.store) wrapped = withCache(wrapped, options.store);
+  wrapped = withAccounting(wrapped, options);
   return withRedaction(wrapped, options.secrets);
 }
 

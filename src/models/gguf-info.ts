@@ -45,21 +45,11 @@ export async function readGgufSummary(path: string): Promise<GgufSummary> {
       hint: 'Check the path, or use a catalog name (see `tailor models list --catalog`).',
     });
   }
-  const magic = Buffer.alloc(4);
-  const handle = await open(path, 'r');
-  try {
-    await handle.read(magic, 0, 4, 0);
-  } finally {
-    await handle.close();
-  }
-  if (magic.toString('latin1') !== 'GGUF') {
-    throw new ModelFileError(
-      `${path} is not a GGUF file (it starts with ${JSON.stringify(magic.toString('latin1'))})`,
-    );
-  }
+  checkFixedHeader(path, await readHead(path), sizeBytes);
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
-    info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
+    // The parser can spin on some malformed headers instead of failing; bound it.
+    info = await withDeadline(readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false }), 30_000);
   } catch (error) {
     throw new ModelFileError(`${path} has a corrupt GGUF header: ${(error as Error).message}`, {
       cause: error,
@@ -98,6 +88,45 @@ export async function readGgufSummary(path: string): Promise<GgufSummary> {
     sizeBytes,
     hasChatTemplate: typeof metadata.tokenizer?.chat_template === 'string',
   };
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const head = Buffer.alloc(24);
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, 24, 0);
+  } finally {
+    await handle.close();
+  }
+  return head;
+}
+
+/** Magic, version and counts: cheap checks that catch non-GGUF and garbage files before the parser. */
+function checkFixedHeader(path: string, head: Buffer, sizeBytes: number): void {
+  const magic = head.subarray(0, 4).toString('latin1');
+  if (magic !== 'GGUF') {
+    throw new ModelFileError(`${path} is not a GGUF file (it starts with ${JSON.stringify(magic)})`);
+  }
+  const version = head.readUInt32LE(4);
+  if (sizeBytes < 24 || version < 2 || version > 3) {
+    throw new ModelFileError(`${path} has a corrupt GGUF header (version ${version}, ${sizeBytes} bytes)`);
+  }
+  const tensorCount = head.readBigUInt64LE(8);
+  const keyCount = head.readBigUInt64LE(16);
+  if (tensorCount > 1_000_000n || keyCount > 100_000n) {
+    throw new ModelFileError(`${path} has a corrupt GGUF header (${tensorCount} tensors, ${keyCount} keys)`);
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, milliseconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from the GGUF parser in ${milliseconds} ms`)),
+      milliseconds,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function quantizationName(fileType: number): string {
