@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The CLI as a user runs it: a child process, real model, real workspace folder.
+const entry = join(import.meta.dirname, 'entry.ts');
+const repository = join(import.meta.dirname, '..', '..');
+const tsx = import.meta.resolve('tsx');
+
+function tailor(args: string[], cwd = repository) {
+  const result = spawnSync(process.execPath, ['--import', tsx, entry, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 170_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('tailor CLI', () => {
+  it('prints help for the program and every command', () => {
+    const help = tailor(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['init', 'models', 'chat']) expect(help.stdout).toContain(command);
+    expect(tailor(['models', '--help']).stdout).toMatch(/pull[\s\S]*list/);
+    expect(tailor(['chat', '--help']).stdout).toContain('--json-schema');
+    expect(tailor(['bogus']).code).toBe(2);
+  });
+
+  it('initialises a workspace and reports config errors with file, line and key', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailor-cli-'));
+    const init = tailor(['init', root]);
+    expect(init.code).toBe(0);
+    expect(existsSync(join(root, 'tailor.yaml'))).toBe(true);
+    expect(existsSync(join(root, '.tailor', 'tailor.db'))).toBe(true);
+    writeFileSync(join(root, 'tailor.yaml'), 'version: 1\nllama:\n  parallel: lots\n');
+    const broken = tailor(['chat', '-p', 'hi'], root);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`${join(root, 'tailor.yaml')}:3: llama.parallel: expected number`);
+  });
+
+  it('answers a one-shot prompt on the default model, as text and as JSON', () => {
+    const text = tailor(['chat', 'llama:smollm2-135m-instruct', '-p', 'What is the capital of France? Answer in one sentence.', '-t', '0']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Paris/);
+    expect(text.stderr).toMatch(/llama:smollm2-135m-instruct · \d+ in \/ \d+ out/);
+
+    const json = tailor(['--json', 'chat', '-p', 'Say yes.', '-t', '0', '-n', '8']);
+    expect(json.code).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result.model).toBe('llama:smollm2-135m-instruct');
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('lists models with their metadata', () => {
+    const listed = tailor(['--json', 'models', 'list']);
+    expect(listed.code).toBe(0);
+    const { models } = JSON.parse(listed.stdout);
+    const smol = models.find((model: { name: string }) => model.name === 'smollm2-135m-instruct');
+    expect(smol.summary).toMatchObject({ architecture: 'llama', quantization: 'Q4_1', contextLength: 8192 });
+    expect(tailor(['models', 'list']).stdout).toMatch(/smollm2-135m-instruct\s+yes\s+llama\s+Q4_1\s+135M\s+8192/);
+  });
+
+  it('fails on bad input with a clear message and exit code 1', () => {
+    const unknown = tailor(['chat', 'llama:nope', '-p', 'hi']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('error: Unknown model "nope"');
+    expect(unknown.stderr).toContain('hint: Known models:');
+    const json = tailor(['--json', 'chat', 'openai:http://127.0.0.1:9/v1', '-p', 'hi']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error.code).toBe('model-reference-invalid');
+  });
+});
