@@ -42,7 +42,14 @@ describe('tailor CLI', () => {
   });
 
   it('answers a one-shot prompt on the default model, as text and as JSON', () => {
-    const text = tailor(['chat', 'llama:smollm2-135m-instruct', '-p', 'What is the capital of France? Answer in one sentence.', '-t', '0']);
+    const text = tailor([
+      'chat',
+      'llama:smollm2-135m-instruct',
+      '-p',
+      'What is the capital of France? Answer in one sentence.',
+      '-t',
+      '0',
+    ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Paris/);
     expect(text.stderr).toMatch(/llama:smollm2-135m-instruct · \d+ in \/ \d+ out/);
@@ -60,7 +67,9 @@ describe('tailor CLI', () => {
     const { models } = JSON.parse(listed.stdout);
     const smol = models.find((model: { name: string }) => model.name === 'smollm2-135m-instruct');
     expect(smol.summary).toMatchObject({ architecture: 'llama', quantization: 'Q4_1', contextLength: 8192 });
-    expect(tailor(['models', 'list']).stdout).toMatch(/smollm2-135m-instruct\s+yes\s+llama\s+Q4_1\s+135M\s+8192/);
+    expect(tailor(['models', 'list']).stdout).toMatch(
+      /smollm2-135m-instruct\s+yes\s+llama\s+Q4_1\s+135M\s+8192/,
+    );
   });
 
   it('fails on bad input with a clear message and exit code 1', () => {

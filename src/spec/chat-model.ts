@@ -21,6 +21,13 @@ export interface GenerateOptions {
   temperature?: number;
   topP?: number;
   /**
+   * Sample only among the k most likely tokens. Local models default to 40: sampling from the full
+   * vocabulary makes llama.cpp sort every candidate at every step (several times slower). Set 0 for the
+   * exact full distribution (RL that needs sampler log-probabilities to match the learner's).
+   * Anthropic and OpenAI-compatible servers receive it; OpenAI's own API has no top-k and ignores it.
+   */
+  topK?: number;
+  /**
    * Makes sampling reproducible. Sample `i` of a multi-sample call uses `seed + i`, so the same call
    * with the same seed returns the same samples whether they ran in parallel or one after another.
    */

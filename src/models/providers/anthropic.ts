@@ -57,6 +57,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): ChatModel 
         .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content })),
       ...(callOptions.temperature !== undefined ? { temperature: callOptions.temperature } : {}),
       ...(callOptions.topP !== undefined ? { top_p: callOptions.topP } : {}),
+      ...(callOptions.topK ? { top_k: callOptions.topK } : {}),
       ...(callOptions.stop?.length ? { stop_sequences: callOptions.stop } : {}),
       ...(callOptions.jsonSchema
         ? { output_config: { format: { type: 'json_schema' as const, schema: callOptions.jsonSchema } } }

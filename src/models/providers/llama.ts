@@ -141,6 +141,7 @@ export function createLlamaModel(options: LlamaModelOptions): ChatModel {
             maxTokens,
             temperature,
             topP: callOptions.topP ?? 1,
+            topK: callOptions.topK ?? 40,
             seed: baseSeed + index,
             stop: callOptions.stop ?? [],
             grammar,
@@ -188,6 +189,7 @@ interface SampleSettings {
   maxTokens: number;
   temperature: number;
   topP: number;
+  topK: number;
   seed: number;
   stop: string[];
   grammar: LlamaGrammar | undefined;
@@ -224,7 +226,7 @@ async function sampleOnce(
     {
       temperature: settings.temperature,
       topP: settings.topP,
-      topK: 0,
+      topK: settings.topK,
       seed: settings.seed,
       grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined,
     },

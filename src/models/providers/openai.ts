@@ -57,6 +57,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
       ...(callOptions.maxTokens !== undefined ? { [maxTokensKey]: callOptions.maxTokens } : {}),
       ...(callOptions.temperature !== undefined ? { temperature: callOptions.temperature } : {}),
       ...(callOptions.topP !== undefined ? { top_p: callOptions.topP } : {}),
+      // top_k is an extension that vLLM, llama.cpp server and Ollama accept; OpenAI's API does not.
+      ...(callOptions.topK && options.baseURL ? { top_k: callOptions.topK } : {}),
       ...(callOptions.seed !== undefined ? { seed: callOptions.seed } : {}),
       ...(callOptions.stop?.length ? { stop: callOptions.stop } : {}),
       ...((callOptions.samples ?? 1) > 1 ? { n: callOptions.samples } : {}),
@@ -72,6 +74,9 @@ export function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
         : {}),
     };
   };
+
+  const warningsFor = (callOptions: GenerateOptions) =>
+    callOptions.topK && !options.baseURL ? ['the OpenAI API has no top-k; topK was ignored'] : [];
 
   return {
     id: options.id,
@@ -107,7 +112,14 @@ export function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
       // The API reports usage per call; attribute it evenly when several samples came back.
       for (const sample of samples)
         sample.outputTokens = Math.round(outputTokens / Math.max(1, samples.length));
-      return resultOf(options.id, samples, completion.usage?.prompt_tokens ?? 0, outputTokens, started);
+      return resultOf(
+        options.id,
+        samples,
+        completion.usage?.prompt_tokens ?? 0,
+        outputTokens,
+        started,
+        warningsFor(callOptions),
+      );
     },
     async *stream(messages, callOptions = {}) {
       if ((callOptions.samples ?? 1) > 1) throw new ProviderError('openai', 'stream() produces one sample');
@@ -140,7 +152,14 @@ export function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
       const sample: Sample = { text, finishReason, outputTokens: usage.completion_tokens };
       yield {
         type: 'finish',
-        result: resultOf(options.id, [sample], usage.prompt_tokens, usage.completion_tokens, started),
+        result: resultOf(
+          options.id,
+          [sample],
+          usage.prompt_tokens,
+          usage.completion_tokens,
+          started,
+          warningsFor(callOptions),
+        ),
       };
     },
     async close() {
@@ -159,6 +178,7 @@ function resultOf(
   inputTokens: number,
   outputTokens: number,
   started: number,
+  warnings: string[],
 ): GenerateResult {
   const first = samples[0] ?? { text: '', finishReason: 'stop' as const, outputTokens: 0 };
   return {
@@ -170,6 +190,6 @@ function resultOf(
     latencyMs: performance.now() - started,
     costUsd: null,
     cached: false,
-    warnings: [],
+    warnings,
   };
 }

@@ -1,0 +1,57 @@
+# Two entry points, each doing its own set-up from a fresh clone and safe to run again:
+#   make demo   the main job end to end on the embedded default model (no API keys, no GPU)
+#   make test   every test: TypeScript (typecheck, lint, vitest) and Python (pytest)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help demo test setup build models venv bench clean
+
+PYTHON ?= python3
+VENV := worker/.venv
+NODE_STAMP := node_modules/.tailor-installed
+VENV_STAMP := $(VENV)/.tailor-installed
+
+# better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded; point node-gyp at
+# the headers that ship with this Node so it needs no download either.
+NODE_PREFIX := $(shell dirname "$$(dirname "$$(readlink -f "$$(command -v node)")")")
+ifneq ($(wildcard $(NODE_PREFIX)/include/node/node.h),)
+export npm_config_nodedir := $(NODE_PREFIX)
+endif
+
+help:
+	@echo "make demo    chat with the default model (SmolLM2-135M-Instruct), installing what it needs"
+	@echo "make test    run every test (TypeScript and Python), installing what it needs"
+	@echo "make bench   run the benchmarks under bench/"
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(VENV_STAMP): worker/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r worker/requirements.txt
+	@touch $@
+
+setup: $(NODE_STAMP)
+venv: $(VENV_STAMP)
+
+build: setup
+	npm run --silent build
+
+models: build
+	node bin/tailor.js models pull smollm2-135m-instruct
+
+demo: models
+	node bin/tailor.js chat llama:smollm2-135m-instruct --temperature 0 --max-tokens 120 \
+	  -p "A patient says: 'I take metformin 500 mg twice a day and I am allergic to penicillin.' List the medications and allergies."
+
+test: build venv models
+	npm run --silent typecheck
+	npm run --silent lint
+	npx vitest run
+	cd worker && .venv/bin/python -m pytest -q
+
+bench: models
+	node --import tsx bench/generate/run.ts
+
+clean:
+	rm -rf dist node_modules $(VENV)

@@ -1,0 +1,5 @@
+"""Tailor's training worker."""
+
+from .protocol import PROTOCOL_VERSION
+
+__all__ = ["PROTOCOL_VERSION"]
