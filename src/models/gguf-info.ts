@@ -42,7 +42,7 @@ export async function readGgufSummary(path: string): Promise<GgufSummary> {
     sizeBytes = (await stat(path)).size;
   } catch {
     throw new ModelFileError(`Model file not found: ${path}`, {
-      hint: 'Check the path, or use a catalog name (see `tailor models list --catalog`).',
+      hint: 'Check the path, or use a catalog name (see `tailor models list`).',
     });
   }
   checkFixedHeader(path, await readHead(path), sizeBytes);
