@@ -9,9 +9,10 @@ const entry = join(import.meta.dirname, 'entry.ts');
 const repository = join(import.meta.dirname, '..', '..');
 const tsx = import.meta.resolve('tsx');
 
-function tailor(args: string[], cwd = repository) {
+function tailor(args: string[], cwd = repository, input?: string) {
   const result = spawnSync(process.execPath, ['--import', tsx, entry, ...args], {
     cwd,
+    input,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
     timeout: 170_000,
@@ -59,6 +60,21 @@ describe('tailor CLI', () => {
     const result = JSON.parse(json.stdout);
     expect(result.model).toBe('llama:smollm2-135m-instruct');
     expect(result.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('holds an interactive conversation over stdin', () => {
+    const session = tailor(
+      ['chat', '-t', '0', '-n', '12'],
+      repository,
+      'Say hi.\n/reset\nName a colour.\n/exit\n',
+    );
+    expect(session.code).toBe(0);
+    expect(session.stdout).toContain('Chatting with llama:smollm2-135m-instruct');
+    // A prompt before each of the two questions, after the reset, and after the second answer.
+    expect(session.stdout.match(/> /g)?.length).toBeGreaterThanOrEqual(4);
+    expect(
+      session.stdout.split('\n').filter((line) => line.replace(/^(> )+/, '').trim().length > 0).length,
+    ).toBe(3);
   });
 
   it('lists models with their metadata', () => {

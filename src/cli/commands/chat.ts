@@ -106,33 +106,29 @@ async function oneShot(model: ChatModel, messages: ChatMessage[], options: Gener
 }
 
 async function interactive(model: ChatModel, system: ChatMessage[], options: GenerateOptions) {
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  const terminal = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   process.stdout.write(`Chatting with ${model.id}. /reset clears the conversation, /exit quits.\n`);
   let history: ChatMessage[] = [...system];
+  terminal.prompt();
   try {
-    while (true) {
-      let line: string;
-      try {
-        line = (await terminal.question('> ')).trim();
-      } catch {
-        break; // stdin closed
-      }
+    // Iterating (rather than question()) buffers lines typed or piped while a reply is streaming.
+    for await (const raw of terminal) {
+      const line = raw.trim();
       if (line === '/exit' || line === '/quit') break;
-      if (line === '/reset') {
-        history = [...system];
-        continue;
-      }
-      if (line.length === 0) continue;
-      history.push({ role: 'user', content: line });
-      let reply = '';
-      for await (const event of model.stream(history, options)) {
-        if (event.type === 'text') {
-          reply += event.text;
-          process.stdout.write(event.text);
+      if (line === '/reset') history = [...system];
+      else if (line.length > 0) {
+        history.push({ role: 'user', content: line });
+        let reply = '';
+        for await (const event of model.stream(history, options)) {
+          if (event.type === 'text') {
+            reply += event.text;
+            process.stdout.write(event.text);
+          }
         }
+        process.stdout.write('\n');
+        history.push({ role: 'assistant', content: reply });
       }
-      process.stdout.write('\n');
-      history.push({ role: 'assistant', content: reply });
+      terminal.prompt();
     }
   } finally {
     terminal.close();
