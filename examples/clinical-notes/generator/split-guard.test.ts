@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The reference task's test split is for final evaluation only: nothing may train or tune on it.
+ * Until the training stage enforces this at run time, the code base is scanned: only these files may
+ * name the test split's file.
+ */
+const repository = join(import.meta.dirname, '..', '..', '..');
+const allowed = new Set([
+  'examples/clinical-notes/tailor.yaml', // declares it as the task's test split (evaluation)
+  'examples/clinical-notes/README.md',
+  'examples/clinical-notes/generator/generate.ts', // writes it
+  'examples/clinical-notes/generator/generator.test.ts', // checks it
+  'examples/clinical-notes/generator/split-guard.test.ts',
+]);
+
+function* files(directory: string): Generator<string> {
+  for (const entry of readdirSync(directory)) {
+    if (['node_modules', '.git', 'dist', '.venv', '.tailor', 'data', 'incumbent', 'labels'].includes(entry))
+      continue;
+    const path = join(directory, entry);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|js|mjs|py|ya?ml|json|md|sh)$/.test(entry) || entry === 'Makefile') yield path;
+  }
+}
+
+describe('test split guard', () => {
+  it('only evaluation code names the clinical-notes test split', () => {
+    const offenders: string[] = [];
+    for (const path of files(repository)) {
+      const name = relative(repository, path);
+      if (allowed.has(name) || name.startsWith('docs/')) continue;
+      const text = readFileSync(path, 'utf8');
+      if (/clinical-notes\/data\/test|data\/test\.jsonl|splits?\.test\b/.test(text)) offenders.push(name);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
