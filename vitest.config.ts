@@ -8,7 +8,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 600_000,
     pool: 'forks',
-    // Two cores: real-model files each load llama.cpp; more than two at once only thrash.
-    maxWorkers: 2,
+    // One file at a time: llama.cpp's worker threads spin while waiting, so two test files decoding at
+    // once on this 2-core machine oversubscribe the cores and each runs many times slower (measured:
+    // a 17 s test took over 10 minutes). Sequential files finish far sooner.
+    maxWorkers: 1,
   },
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('tailor CLI', () => {
   it('prints help for the program and every command', () => {
     const help = tailor(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['init', 'models', 'chat']) expect(help.stdout).toContain(command);
+    for (const command of ['init', 'models', 'chat', 'eval']) expect(help.stdout).toContain(command);
     expect(tailor(['models', '--help']).stdout).toMatch(/pull[\s\S]*list/);
     expect(tailor(['chat', '--help']).stdout).toContain('--json-schema');
     expect(tailor(['bogus']).code).toBe(2);
@@ -86,6 +86,44 @@ describe('tailor CLI', () => {
     expect(tailor(['models', 'list']).stdout).toMatch(
       /smollm2-135m-instruct\s+yes\s+llama\s+Q4_1\s+135M\s+8192/,
     );
+  });
+
+  it('evaluates supplied outputs with the task graders, then reports the stored run', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailor-cli-eval-'));
+    const example = join(repository, 'examples', 'clinical-notes');
+    cpSync(example, root, { recursive: true, filter: (source) => !source.includes('.tailor') });
+    const args = [
+      '-w',
+      root,
+      'eval',
+      '--split',
+      'train',
+      '--outputs',
+      join(root, 'incumbent/train-outputs.jsonl'),
+    ];
+    const first = tailor([...args, '--graders', 'schema,fields,medications', '--limit', '200']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^schema\s+0\.\d{3} \[0\.\d{3}, [01]\.\d{3}\]\s+\d+\.\d%\s+0$/m);
+    expect(first.stdout).toMatch(/^medications\s+0\.\d{3}/m);
+    expect(first.stdout).toMatch(/^overall\s+0\.\d{3}/m);
+    const again = tailor([...args, '--graders', 'schema,fields,medications', '--limit', '200', '--json']);
+    const runA = JSON.parse(again.stdout);
+    expect(runA).toMatchObject({ examples: 200, resumed: 200 });
+
+    const runB = JSON.parse(tailor([...args, '--graders', 'schema', '--limit', '200', '--json']).stdout);
+    const compared = tailor(['-w', root, 'compare', runA.runId, runB.runId]);
+    expect(compared.code, compared.stderr).toBe(0);
+    expect(compared.stdout).toMatch(/200 shared examples/);
+    expect(compared.stdout).toMatch(/score difference B − A: -?0\.\d{3} \[95% CI -?0\.\d{3}, -?0\.\d{3}\]/);
+    expect(compared.stdout).toMatch(/McNemar p = /);
+
+    const unknown = tailor([...args, '--graders', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Unknown grader(s) nope');
+    writeFileSync(join(root, 'bad.jsonl'), '{"input":{"note":"x"}}\n{"input":{"text":"y"}}\n');
+    const bad = tailor(['-w', root, 'eval', '--dataset', join(root, 'bad.jsonl')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${join(root, 'bad.jsonl')}:2: input.note is missing`);
   });
 
   it('fails on bad input with a clear message and exit code 1', () => {

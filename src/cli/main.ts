@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { registerChat } from './commands/chat.js';
+import { registerCompare } from './commands/compare.js';
+import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerModels } from './commands/models.js';
 import { reportError } from './output.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerInit(program);
   registerModels(program);
   registerChat(program);
+  registerEval(program);
+  registerCompare(program);
   return program;
 }
 

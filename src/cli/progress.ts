@@ -20,11 +20,13 @@ export class ProgressBar {
     this.#interactive = stream.isTTY === true;
   }
 
+  /** `note` (e.g. a running score) is shown after the bar and does not count as a new stage. */
   update(
     stage: string,
     completed: number,
     total: number | undefined,
     unit: 'bytes' | 'items' = 'bytes',
+    note = '',
   ): void {
     if (this.quiet) return;
     const now = Date.now();
@@ -39,13 +41,15 @@ export class ProgressBar {
       if (now - this.#lastDraw < 100 && fraction !== 1) return;
       this.#lastDraw = now;
       this.#stream.write(
-        `\r${formatLine(stage, completed, total, fraction, now - this.#started, unit)}\x1b[K`,
+        `\r${formatLine(stage, completed, total, fraction, now - this.#started, unit)}${note}\x1b[K`,
       );
     } else {
       const quarter = fraction === undefined ? 0 : Math.floor(fraction * 4);
       if (quarter === this.#lastQuarter) return;
       this.#lastQuarter = quarter;
-      this.#stream.write(`${formatLine(stage, completed, total, fraction, now - this.#started, unit)}\n`);
+      this.#stream.write(
+        `${formatLine(stage, completed, total, fraction, now - this.#started, unit)}${note}\n`,
+      );
     }
   }
 

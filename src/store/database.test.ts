@@ -13,7 +13,7 @@ describe('openDatabase', () => {
     openDatabase(file).close();
     const database = openDatabase(file);
     const rows = database.prepare('SELECT version FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect(() => database.prepare('SELECT * FROM response_cache').all()).not.toThrow();
     database.close();
   });

@@ -34,4 +34,31 @@ export const migrations: Migration[] = [
       CREATE INDEX model_calls_by_model ON model_calls(model, created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'eval runs and their per-example results',
+    sql: `
+      CREATE TABLE eval_runs (
+        id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        model TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE TABLE eval_results (
+        run_id TEXT NOT NULL REFERENCES eval_runs(id),
+        example_id TEXT NOT NULL,
+        output TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        cost_usd REAL,
+        grades_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, example_id)
+      );
+    `,
+  },
 ];

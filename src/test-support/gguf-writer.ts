@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { Random } from '../evals/seeded-random.js';
 
 /**
  * A minimal GGUF v3 writer for tests: string/uint32/float32 metadata and F32 tensors. Enough to build
@@ -77,18 +78,10 @@ function padded(length: number): number {
   return Math.ceil(length / alignment) * alignment;
 }
 
-/** Deterministic pseudo-random values in [-scale, scale] (mulberry32), so adapters are reproducible. */
+/** Deterministic pseudo-random values in [-scale, scale], so adapters are reproducible. */
 export function randomValues(count: number, seed: number, scale: number): Float32Array {
-  const values = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let index = 0; index < count; index++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[index] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return values;
+  const random = new Random(seed);
+  return Float32Array.from({ length: count }, () => (random.next() * 2 - 1) * scale);
 }
 
 /**

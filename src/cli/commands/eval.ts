@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { type EvalRecord, loadDataset } from '../../evals/dataset.js';
+import { createGrader } from '../../evals/graders/index.js';
+import { runEval } from '../../evals/runner.js';
+import { parseTask } from '../../evals/task.js';
+import { createModel } from '../../models/create-model.js';
+import type { ChatModel } from '../../spec/chat-model.js';
+import { ConfigError } from '../../spec/errors.js';
+import { commandContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
+import { ProgressBar } from '../progress.js';
+
+interface EvalOptions {
+  model?: string;
+  split: string;
+  dataset?: string;
+  outputs?: string;
+  graders?: string;
+  judge?: string;
+  limit?: string;
+  concurrency?: string;
+  maxTokens: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description("run the workspace task's graders on a model's outputs (or on supplied outputs); resumable")
+    .option('-m, --model <reference>', 'model under test (default: defaultModel)')
+    .option('--split <name>', 'dataset split from task.data', 'test')
+    .option('--dataset <file>', 'a JSONL dataset instead of a split')
+    .option('--outputs <file>', 'grade these {id, output} records (e.g. an incumbent) instead of generating')
+    .option('--graders <names>', 'comma-separated subset of the task graders')
+    .option('--judge <reference>', 'model for LLM judges without their own (default: defaultModel)')
+    .option('--limit <n>', 'only the first n examples')
+    .option('--concurrency <n>', 'examples in flight at once (default: llama.parallel)')
+    .option('--max-tokens <n>', 'generation cap per example', '400')
+    .action(async (options: EvalOptions) => {
+      const context = commandContext(program.opts());
+      if (!context.workspace)
+        throw new ConfigError('tailor eval needs a workspace with a task', {
+          hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+        });
+      const task = parseTask(context.config.task, context.workspace.paths.configFile);
+      const datasetPath = options.dataset ? resolve(options.dataset) : task.data[options.split];
+      if (!datasetPath)
+        throw new ConfigError(
+          `task.data has no split "${options.split}" (has: ${Object.keys(task.data).join(', ')})`,
+        );
+      let records = loadDataset(datasetPath, options.outputs ? [] : task.variables);
+      if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
+      if (options.limit) records = records.slice(0, Number(options.limit));
+
+      const wanted = options.graders?.split(',').map((name) => name.trim());
+      const unknown = wanted?.filter((name) => !task.graders.some((grader) => grader.name === name)) ?? [];
+      if (unknown.length > 0)
+        throw new ConfigError(
+          `Unknown grader(s) ${unknown.join(', ')}; the task has ${task.graders.map((grader) => grader.name).join(', ')}`,
+        );
+      const selected = task.graders.filter((grader) => !wanted || wanted.includes(grader.name));
+
+      const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+      const store = context.workspace.store;
+      const models = new Map<string, Promise<ChatModel>>();
+      const modelFor = (reference: string) => {
+        if (!models.has(reference))
+          models.set(
+            reference,
+            createModel(reference, { config: context.config, store, onProgress: bar.onTransfer }),
+          );
+        return models.get(reference)!;
+      };
+      const graders = await Promise.all(
+        selected.map(async (config) => ({
+          config,
+          grader: await createGrader(config, task, (reference) =>
+            modelFor(reference ?? options.judge ?? context.config.defaultModel),
+          ),
+        })),
+      );
+      const modelReference = options.model ?? context.config.defaultModel;
+      const model = options.outputs ? undefined : await modelFor(modelReference);
+      try {
+        const { summary } = await runEval({
+          task,
+          model,
+          modelLabel: options.outputs ? `outputs:${resolve(options.outputs)}` : (model?.id ?? modelReference),
+          datasetPath,
+          records,
+          graders,
+          store,
+          concurrency: Number(options.concurrency ?? context.config.llama.parallel),
+          maxTokens: Number(options.maxTokens),
+          onProgress: ({ done, total, meanScore }) =>
+            bar.update('eval', done, total, 'items', ` · score ${meanScore.toFixed(3)}`),
+        });
+        bar.done();
+        if (context.json) {
+          printJson(summary);
+          return;
+        }
+        const ci = (estimate: { mean: number; low: number; high: number }) =>
+          Number.isNaN(estimate.mean)
+            ? '—'
+            : `${estimate.mean.toFixed(3)} [${estimate.low.toFixed(3)}, ${estimate.high.toFixed(3)}]`;
+        process.stdout.write(
+          `\n${task.name} · ${summary.model} · ${summary.examples} examples · run ${summary.runId}${summary.resumed ? ` (resumed ${summary.resumed})` : ''}\n\n`,
+        );
+        printTable(
+          ['GRADER', 'SCORE [95% CI]', 'PASS', 'ERRORS'],
+          [
+            ...summary.graders.map((grader) => [
+              grader.name,
+              ci(grader.score),
+              `${(100 * grader.passRate).toFixed(1)}%`,
+              String(grader.errors),
+            ]),
+            ['overall', ci(summary.overall), `${(100 * summary.passRate).toFixed(1)}%`, ''],
+          ],
+        );
+        process.stdout.write(
+          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}\n`,
+        );
+      } finally {
+        await Promise.all([...models.values()].map(async (entry) => (await entry).close()));
+        context.close();
+      }
+    });
+}
+
+function attachOutputs(records: EvalRecord[], path: string): EvalRecord[] {
+  const outputs = new Map<string, string>();
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((line, index) => {
+      if (!line.trim()) return;
+      let row: { id?: unknown; output?: unknown };
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new ConfigError(`${path}:${index + 1}: not JSON`);
+      }
+      if (typeof row.output !== 'string')
+        throw new ConfigError(`${path}:${index + 1}: field "output" must be a string`);
+      outputs.set(String(row.id), row.output);
+    });
+  return records
+    .filter((record) => outputs.has(record.id))
+    .map((record) => ({ ...record, output: outputs.get(record.id) }));
+}

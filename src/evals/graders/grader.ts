@@ -1,0 +1,42 @@
+import { TailorError } from '../../spec/errors.js';
+
+/** What every grader returns. `score` is in [0, 1]. */
+export interface Grade {
+  score: number;
+  pass: boolean;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+export interface GradeContext {
+  /** The raw model output. */
+  output: string;
+  /** The output parsed as JSON, or undefined when it is not JSON. */
+  parsed: unknown;
+  reference: unknown;
+  input: Record<string, unknown>;
+}
+
+/** A grader is a function; it may be async (LLM judges). */
+export type Grader = (context: GradeContext) => Grade | Promise<Grade>;
+
+/** Deterministic graders answer synchronously. */
+export type SyncGrader = (context: GradeContext) => Grade;
+
+/**
+ * The grader could not run (a judge timed out, replied with something unparsable, a reference is
+ * missing). Recorded as a grader error, never as a failing output.
+ */
+export class GraderError extends TailorError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('grader-error', message, options);
+  }
+}
+
+export function parseJson(output: string): unknown {
+  try {
+    return JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+}

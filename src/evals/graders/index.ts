@@ -1,0 +1,44 @@
+import type { ChatModel } from '../../spec/chat-model.js';
+import type { GraderConfig, Task } from '../task.js';
+import { fieldMatchGrader } from './field-match.js';
+import type { Grader } from './grader.js';
+import { jsonSchemaGrader } from './json-schema.js';
+import { listF1Grader } from './list-f1.js';
+import { llmRubricGrader } from './llm-rubric.js';
+import { containsGrader, exactGrader, regexGrader } from './text-match.js';
+
+export type { Grade, GradeContext, Grader } from './grader.js';
+export { GraderError, parseJson } from './grader.js';
+
+/** Build a grader from its config; LLM judges get their model from `judgeFor`. */
+export async function createGrader(
+  config: GraderConfig,
+  task: Task,
+  judgeFor: (reference: string | undefined) => Promise<ChatModel>,
+): Promise<Grader> {
+  switch (config.type) {
+    case 'json-schema': {
+      if (!config.schema) return jsonSchemaGrader(task.output.schema);
+      const { readFileSync } = await import('node:fs');
+      const { resolve } = await import('node:path');
+      return jsonSchemaGrader(JSON.parse(readFileSync(resolve(task.root, config.schema), 'utf8')));
+    }
+    case 'exact':
+      return exactGrader(config.value, config.path);
+    case 'contains':
+      return containsGrader(config.value, config.ignoreCase);
+    case 'regex':
+      return regexGrader(config.pattern, config.flags);
+    case 'field-match':
+      return fieldMatchGrader(config.fields, config.passThreshold);
+    case 'list-f1':
+      return listF1Grader(config.path, config.key, config.normalize, config.passThreshold);
+    case 'llm-rubric':
+      return llmRubricGrader(await judgeFor(config.model), {
+        rubric: config.rubric,
+        scale: config.scale,
+        reference: config.reference,
+        maxTokens: config.maxTokens,
+      });
+  }
+}

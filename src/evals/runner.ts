@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ChatModel } from '../spec/chat-model.js';
+import type { WorkspaceStore } from '../store/workspace.js';
+import type { EvalRecord } from './dataset.js';
+import { type Grade, type Grader, GraderError, parseJson } from './graders/index.js';
+import { bootstrapMean, type Estimate, quantile } from './statistics.js';
+import { type GraderConfig, renderTemplate, type Task } from './task.js';
+
+/**
+ * An eval run: generate (or take the supplied output), grade with every grader, store each example's
+ * result as soon as it is done. The run id is a hash of everything that determines the results, so
+ * running the same command again continues a killed run instead of starting over.
+ */
+export interface EvalRunOptions {
+  task: Task;
+  /** The model under test; omitted when every record brings its own output. */
+  model: ChatModel | undefined;
+  modelLabel: string;
+  datasetPath: string;
+  records: EvalRecord[];
+  graders: { config: GraderConfig; grader: Grader }[];
+  store: WorkspaceStore;
+  concurrency: number;
+  maxTokens: number;
+  /** An example passes when its weighted score reaches this and every required grader passes. */
+  passThreshold?: number;
+  onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
+}
+
+export interface GraderOutcome extends Partial<Grade> {
+  error?: string;
+}
+
+export interface ExampleResult {
+  exampleId: string;
+  output: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  costUsd: number | null;
+  grades: Record<string, GraderOutcome>;
+  score: number;
+  pass: boolean;
+}
+
+export interface GraderSummary {
+  name: string;
+  score: Estimate;
+  passRate: number;
+  errors: number;
+}
+
+export interface EvalSummary {
+  runId: string;
+  model: string;
+  dataset: string;
+  examples: number;
+  resumed: number;
+  overall: Estimate;
+  passRate: number;
+  graders: GraderSummary[];
+  latencyMs: { p50: number; p95: number };
+  tokensPerRequest: { input: number; output: number };
+  costPer1000Requests: number | null;
+}
+
+/** Per-example scores of a stored run, recombined with the run's own grader configs. */
+export function loadRunResults(
+  store: WorkspaceStore,
+  runId: string,
+): { model: string; results: ExampleResult[] } | undefined {
+  const run = store.database.prepare('SELECT model, config_json FROM eval_runs WHERE id = ?').get(runId) as
+    | { model: string; config_json: string }
+    | undefined;
+  if (!run) return undefined;
+  const { graders } = JSON.parse(run.config_json) as { graders: GraderConfig[] };
+  const rows = store.database
+    .prepare('SELECT * FROM eval_results WHERE run_id = ? ORDER BY example_id')
+    .all(runId) as ResultRow[];
+  const configs = graders.map((config) => ({ config }));
+  return {
+    model: run.model,
+    results: rows.map((row) => {
+      const result = fromRow(row);
+      return { ...result, ...combine(configs, result.grades, 0.8) };
+    }),
+  };
+}
+
+export function evalRunId(
+  options: Pick<EvalRunOptions, 'task' | 'modelLabel' | 'datasetPath' | 'graders' | 'maxTokens'>,
+): string {
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify([
+      options.task.name,
+      options.task.system,
+      options.task.prompt,
+      options.modelLabel,
+      options.maxTokens,
+    ]),
+  );
+  hash.update(readFileSync(options.datasetPath));
+  hash.update(JSON.stringify(options.graders.map((entry) => entry.config)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+export async function runEval(
+  options: EvalRunOptions,
+): Promise<{ summary: EvalSummary; results: ExampleResult[] }> {
+  const runId = evalRunId(options);
+  const database = options.store.database;
+  database
+    .prepare(
+      'INSERT OR IGNORE INTO eval_runs (id, task, model, dataset, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(
+      runId,
+      options.task.name,
+      options.modelLabel,
+      options.datasetPath,
+      JSON.stringify({ graders: options.graders.map((entry) => entry.config), maxTokens: options.maxTokens }),
+      new Date().toISOString(),
+    );
+  const existing = new Map(
+    (database.prepare('SELECT * FROM eval_results WHERE run_id = ?').all(runId) as ResultRow[]).map((row) => [
+      row.example_id,
+      fromRow(row),
+    ]),
+  );
+  const insert = database.prepare(
+    `INSERT OR REPLACE INTO eval_results (run_id, example_id, output, input_tokens, output_tokens, latency_ms, cost_usd, grades_json, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const results: ExampleResult[] = [];
+  const resumed = options.records.filter((record) => existing.has(record.id)).length;
+  let done = resumed;
+  let scoreSum = [...existing.values()].reduce((sum, result) => sum + result.score, 0);
+  const pending = options.records.filter((record) => !existing.has(record.id));
+  options.onProgress?.({
+    done,
+    total: options.records.length,
+    resumed,
+    meanScore: done ? scoreSum / done : 0,
+  });
+
+  const evaluate = async (record: EvalRecord): Promise<void> => {
+    const result = await evaluateRecord(record, options);
+    insert.run(
+      runId,
+      result.exampleId,
+      result.output,
+      result.inputTokens,
+      result.outputTokens,
+      result.latencyMs,
+      result.costUsd,
+      JSON.stringify(result.grades),
+      new Date().toISOString(),
+    );
+    existing.set(record.id, result);
+    done++;
+    scoreSum += result.score;
+    options.onProgress?.({ done, total: options.records.length, resumed, meanScore: scoreSum / done });
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, async () => {
+      while (next < pending.length) await evaluate(pending[next++]!);
+    }),
+  );
+  database.prepare('UPDATE eval_runs SET finished_at = ? WHERE id = ?').run(new Date().toISOString(), runId);
+  for (const record of options.records) results.push(existing.get(record.id)!);
+  return { summary: summarise(runId, options, results, resumed), results };
+}
+
+async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Promise<ExampleResult> {
+  let output = record.output;
+  let usage = { inputTokens: 0, outputTokens: 0 };
+  let latencyMs = 0;
+  let costUsd: number | null = 0;
+  if (output === undefined) {
+    if (!options.model) throw new Error(`record ${record.id} has no output and no model was given`);
+    const messages = [
+      ...(options.task.system ? [{ role: 'system' as const, content: options.task.system.trim() }] : []),
+      { role: 'user' as const, content: renderTemplate(options.task.prompt, record.input).trim() },
+    ];
+    const result = await options.model.generate(messages, {
+      temperature: 0,
+      maxTokens: options.maxTokens,
+      ...(options.task.output.format === 'json' && options.task.output.schema
+        ? { jsonSchema: options.task.output.schema }
+        : {}),
+    });
+    output = result.text;
+    usage = result.usage;
+    latencyMs = result.latencyMs;
+    costUsd = result.costUsd;
+  }
+  const context = { output, parsed: parseJson(output), reference: record.reference, input: record.input };
+  const grades: Record<string, GraderOutcome> = {};
+  for (const { config, grader } of options.graders) {
+    try {
+      grades[config.name] = await grader(context);
+    } catch (error) {
+      if (!(error instanceof GraderError)) throw error;
+      grades[config.name] = { error: error.message };
+    }
+  }
+  const { score, pass } = combine(options.graders, grades, options.passThreshold ?? 0.8);
+  return {
+    exampleId: record.id,
+    output,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    latencyMs,
+    costUsd,
+    grades,
+    score,
+    pass,
+  };
+}
+
+/** Weighted mean of the graders that ran; a failed required grader fails the example whatever the rest says. */
+function combine(
+  graders: { config: GraderConfig }[],
+  grades: Record<string, GraderOutcome>,
+  threshold: number,
+) {
+  let weighted = 0;
+  let weights = 0;
+  let requiredFailed = false;
+  for (const { config } of graders) {
+    const grade = grades[config.name];
+    if (!grade || grade.error !== undefined || grade.score === undefined) continue;
+    weighted += grade.score * config.weight;
+    weights += config.weight;
+    if (config.required && !grade.pass) requiredFailed = true;
+  }
+  const score = weights === 0 ? 0 : weighted / weights;
+  return { score: requiredFailed ? 0 : score, pass: !requiredFailed && score >= threshold };
+}
+
+interface ResultRow {
+  example_id: string;
+  output: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  cost_usd: number | null;
+  grades_json: string;
+}
+
+function fromRow(row: ResultRow): ExampleResult {
+  return {
+    exampleId: row.example_id,
+    output: row.output,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    latencyMs: row.latency_ms,
+    costUsd: row.cost_usd,
+    grades: JSON.parse(row.grades_json),
+    score: 0,
+    pass: false,
+  };
+}
+
+function summarise(
+  runId: string,
+  options: EvalRunOptions,
+  results: ExampleResult[],
+  resumed: number,
+): EvalSummary {
+  // Recombine stored rows so resumed results carry score and pass like fresh ones.
+  for (const result of results)
+    Object.assign(result, combine(options.graders, result.grades, options.passThreshold ?? 0.8));
+  const graders = options.graders.map(({ config }) => {
+    const outcomes = results.map((result) => result.grades[config.name]);
+    const scored = outcomes.filter(
+      (grade): grade is GraderOutcome & { score: number } => grade?.score !== undefined,
+    );
+    return {
+      name: config.name,
+      score: bootstrapMean(scored.map((grade) => grade.score)),
+      passRate:
+        scored.length === 0 ? Number.NaN : scored.filter((grade) => grade.pass).length / scored.length,
+      errors: outcomes.filter((grade) => grade?.error !== undefined).length,
+    };
+  });
+  const latencies = results.map((result) => result.latencyMs).sort((a, b) => a - b);
+  const costs = results.map((result) => result.costUsd);
+  const count = Math.max(1, results.length);
+  return {
+    runId,
+    model: options.modelLabel,
+    dataset: options.datasetPath,
+    examples: results.length,
+    resumed,
+    overall: bootstrapMean(results.map((result) => result.score)),
+    passRate: results.filter((result) => result.pass).length / count,
+    graders,
+    latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
+    tokensPerRequest: {
+      input: results.reduce((sum, result) => sum + result.inputTokens, 0) / count,
+      output: results.reduce((sum, result) => sum + result.outputTokens, 0) / count,
+    },
+    costPer1000Requests: costs.some((cost) => cost === null)
+      ? null
+      : (costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0) / count) * 1000,
+  };
+}
