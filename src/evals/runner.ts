@@ -63,6 +63,8 @@ export interface EvalSummary {
   latencyMs: { p50: number; p95: number };
   tokensPerRequest: { input: number; output: number };
   costPer1000Requests: number | null;
+  /** LLM-judge spend, kept apart from the model under test. */
+  judge: { tokensPerRequest: number; costPer1000Requests: number | null };
 }
 
 /** Per-example scores of a stored run, recombined with the run's own grader configs. */
@@ -287,6 +289,16 @@ function summarise(
       errors: outcomes.filter((grade) => grade?.error !== undefined).length,
     };
   });
+  const judgeDetails = results.flatMap((result) =>
+    Object.values(result.grades)
+      .map(
+        (grade) =>
+          grade.details as
+            | { judgeUsage?: { inputTokens: number; outputTokens: number }; judgeCostUsd?: number | null }
+            | undefined,
+      )
+      .filter((details) => details?.judgeUsage !== undefined),
+  );
   const latencies = results.map((result) => result.latencyMs).sort((a, b) => a - b);
   const costs = results.map((result) => result.costUsd);
   const count = Math.max(1, results.length);
@@ -307,5 +319,15 @@ function summarise(
     costPer1000Requests: costs.some((cost) => cost === null)
       ? null
       : (costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0) / count) * 1000,
+    judge: {
+      tokensPerRequest:
+        judgeDetails.reduce(
+          (sum, details) => sum + details!.judgeUsage!.inputTokens + details!.judgeUsage!.outputTokens,
+          0,
+        ) / count,
+      costPer1000Requests: judgeDetails.some((details) => details!.judgeCostUsd === null)
+        ? null
+        : (judgeDetails.reduce((sum, details) => sum + (details!.judgeCostUsd ?? 0), 0) / count) * 1000,
+    },
   };
 }

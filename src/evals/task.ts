@@ -38,6 +38,19 @@ export const graderSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...common, type: z.literal('regex'), pattern: z.string(), flags: z.string().default('') }),
   z.strictObject({
     ...common,
+    type: z.literal('numeric'),
+    path: z.string().optional(),
+    value: z.number().optional(),
+    tolerance: z.number().min(0).default(0),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal('rouge-l'),
+    path: z.string().optional(),
+    threshold: z.number().min(0).max(1).default(0.5),
+  }),
+  z.strictObject({
+    ...common,
     type: z.literal('field-match'),
     fields: z.record(z.string(), fieldMatchSchema),
     passThreshold: z.number().min(0).max(1).default(1),
@@ -59,6 +72,9 @@ export const graderSchema = z.discriminatedUnion('type', [
     model: z.string().optional(),
     /** Cap on the judge's reply (reasoning plus verdict). */
     maxTokens: z.int().positive().default(256),
+    /** Ask the judge k times (seeds 0..k-1) and combine; the spread is recorded. */
+    repeat: z.int().min(1).max(15).default(1),
+    aggregate: z.enum(['mean', 'majority']).default('mean'),
   }),
 ]);
 

@@ -121,7 +121,7 @@ export function registerEval(program: Command): void {
           ],
         );
         process.stdout.write(
-          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}\n`,
+          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\n`,
         );
       } finally {
         await Promise.all([...models.values()].map(async (entry) => (await entry).close()));

@@ -10,6 +10,7 @@ import { createGrader } from './index.js';
 import { jsonSchemaGrader } from './json-schema.js';
 import { listF1Grader } from './list-f1.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
+import { numericGrader, rougeL, rougeLGrader } from './text-similarity.js';
 
 const context = (output: string, reference?: unknown) => ({
   output,
@@ -97,6 +98,33 @@ describe('deterministic graders', () => {
     expect(grader(context('{"meds": []}', { meds: [] }))).toMatchObject({ score: 1, pass: true });
     expect(grader(context('not json', reference))).toMatchObject({ score: 0, pass: false });
     expect(() => grader(context('{}', {}))).toThrow(GraderError);
+  });
+});
+
+describe('text similarity and numeric graders', () => {
+  it('ROUGE-L matches a hand-computed LCS F-measure', () => {
+    // LCS of "the cat sat on the mat" and "the cat lay on the mat" is 5 words of 6 each.
+    expect(rougeL('The cat sat on the mat.', 'the cat lay on the mat')).toBeCloseTo(5 / 6, 12);
+    expect(rougeL('', '')).toBe(1);
+    expect(rougeL('a b', 'c d')).toBe(0);
+    const grader = rougeLGrader('plan', 0.5);
+    const reference = { plan: 'Start amoxicillin 500 mg twice daily for 10 days.' };
+    expect(
+      grader(context(JSON.stringify({ plan: 'amoxicillin 500 mg twice daily x 10 days' }), reference)).pass,
+    ).toBe(true);
+    expect(() => grader(context('{}', {}))).toThrow(GraderError);
+  });
+
+  it('numeric tolerance on a path or the whole output', () => {
+    expect(numericGrader('t', undefined, 0.15)(context('{"t": 37.3}', { t: 37.2 }))).toMatchObject({
+      pass: true,
+    });
+    expect(numericGrader(undefined, 42, 0)(context(' 41 '))).toMatchObject({ pass: false });
+    expect(numericGrader(undefined, 42, 0)(context('forty-two'))).toMatchObject({
+      pass: false,
+      reason: 'output is not a number',
+    });
+    expect(() => numericGrader('t', undefined, 0)(context('{"t": 1}', {}))).toThrow(GraderError);
   });
 });
 

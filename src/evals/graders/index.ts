@@ -6,6 +6,7 @@ import { jsonSchemaGrader } from './json-schema.js';
 import { listF1Grader } from './list-f1.js';
 import { llmRubricGrader } from './llm-rubric.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
+import { numericGrader, rougeLGrader } from './text-similarity.js';
 
 export type { Grade, GradeContext, Grader } from './grader.js';
 export { GraderError, parseJson } from './grader.js';
@@ -29,6 +30,10 @@ export async function createGrader(
       return containsGrader(config.value, config.ignoreCase);
     case 'regex':
       return regexGrader(config.pattern, config.flags);
+    case 'numeric':
+      return numericGrader(config.path, config.value, config.tolerance);
+    case 'rouge-l':
+      return rougeLGrader(config.path, config.threshold);
     case 'field-match':
       return fieldMatchGrader(config.fields, config.passThreshold);
     case 'list-f1':
@@ -39,6 +44,8 @@ export async function createGrader(
         scale: config.scale,
         reference: config.reference,
         maxTokens: config.maxTokens,
+        repeat: config.repeat,
+        aggregate: config.aggregate,
       });
   }
 }

@@ -1,32 +1,52 @@
 import type { ChatModel } from '../../spec/chat-model.js';
 import { valueAt } from '../task.js';
-import { type Grader, GraderError } from './grader.js';
+import { type Grade, type Grader, GraderError } from './grader.js';
+
+export interface RubricOptions {
+  rubric: string;
+  scale: 'binary' | '1-5';
+  reference: string | undefined;
+  maxTokens: number;
+  /** Judge samples per output; with more than one the judge samples at temperature 1 with seeds 0..k-1. */
+  repeat: number;
+  aggregate: 'mean' | 'majority';
+}
 
 /**
  * Pointwise rubric judge: the judge writes its reasoning first, then a verdict forced by a JSON
  * schema. Scale 1–5 maps to a score of (s − 1) / 4 and passes at 4 or more; binary passes on "pass".
- * An unparsable or failed judge call is a grader error, not a failing output.
+ * With `repeat: k` the verdicts are combined by mean or majority and their spread is recorded. An
+ * unparsable or failed judge call is a grader error, not a failing output.
  */
-export function llmRubricGrader(
-  judge: ChatModel,
-  options: { rubric: string; scale: 'binary' | '1-5'; reference: string | undefined; maxTokens: number },
-): Grader {
-  const verdict =
+export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grader {
+  const verdictSchema =
     options.scale === 'binary'
       ? { type: 'string', enum: ['pass', 'fail'] }
       : { type: 'integer', minimum: 1, maximum: 5 };
   const schema = {
     type: 'object',
-    properties: { reasoning: { type: 'string' }, verdict },
+    properties: { reasoning: { type: 'string' }, verdict: verdictSchema },
     required: ['reasoning', 'verdict'],
     additionalProperties: false,
   };
-  return async ({ output, reference, input }) => {
+  const toScore = (verdict: unknown): number => {
+    if (options.scale === 'binary') {
+      if (verdict !== 'pass' && verdict !== 'fail')
+        throw new GraderError(`judge verdict ${String(verdict)} is not pass/fail`);
+      return verdict === 'pass' ? 1 : 0;
+    }
+    const value = Number(verdict);
+    if (!Number.isInteger(value) || value < 1 || value > 5)
+      throw new GraderError(`judge verdict ${String(verdict)} is not 1–5`);
+    return (value - 1) / 4;
+  };
+
+  return async ({ output, reference, input }): Promise<Grade> => {
     const referenceValue = options.reference ? valueAt(reference, options.reference) : undefined;
     const prompt = [
       'You are grading a response against a rubric. Think step by step in "reasoning", then give "verdict".',
       `Rubric:\n${options.rubric.trim()}`,
-      `Input:\n${typeof input === 'object' ? Object.values(input).map(String).join('\n') : String(input)}`,
+      `Input:\n${Object.values(input).map(String).join('\n')}`,
       ...(referenceValue !== undefined
         ? [
             `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
@@ -37,43 +57,57 @@ export function llmRubricGrader(
         ? 'Verdict: "pass" or "fail".'
         : 'Verdict: an integer from 1 (worst) to 5 (best).',
     ].join('\n\n');
-    let reply: Awaited<ReturnType<ChatModel['generate']>>;
-    try {
-      reply = await judge.generate([{ role: 'user', content: prompt }], {
-        temperature: 0,
-        maxTokens: 400,
-        jsonSchema: schema,
-      });
-    } catch (error) {
-      throw new GraderError(`judge ${judge.id} failed: ${(error as Error).message}`, { cause: error });
-    }
-    let parsed: { reasoning?: unknown; verdict?: unknown };
-    try {
-      parsed = JSON.parse(reply.text) as typeof parsed;
-    } catch {
-      throw new GraderError(`judge reply is not JSON: ${reply.text.slice(0, 120)}`);
-    }
-    const judgeUsage = {
-      judge: judge.id,
-      prompt,
-      reply: reply.text,
-      usage: reply.usage,
-      costUsd: reply.costUsd,
-    };
-    if (options.scale === 'binary') {
-      if (parsed.verdict !== 'pass' && parsed.verdict !== 'fail')
-        throw new GraderError(`judge verdict ${String(parsed.verdict)} is not pass/fail`);
-      const pass = parsed.verdict === 'pass';
-      return { score: pass ? 1 : 0, pass, reason: String(parsed.reasoning ?? ''), details: judgeUsage };
-    }
-    const value = Number(parsed.verdict);
-    if (!Number.isInteger(value) || value < 1 || value > 5)
-      throw new GraderError(`judge verdict ${String(parsed.verdict)} is not 1–5`);
+    const sampling = options.repeat > 1 ? { temperature: 1 } : { temperature: 0 };
+    const replies = await Promise.all(
+      Array.from({ length: options.repeat }, async (_, index) => {
+        try {
+          return await judge.generate([{ role: 'user', content: prompt }], {
+            ...sampling,
+            seed: index,
+            maxTokens: options.maxTokens,
+            jsonSchema: schema,
+          });
+        } catch (error) {
+          throw new GraderError(`judge ${judge.id} failed: ${(error as Error).message}`, { cause: error });
+        }
+      }),
+    );
+    const verdicts = replies.map((reply) => {
+      let parsed: { reasoning?: unknown; verdict?: unknown };
+      try {
+        parsed = JSON.parse(reply.text) as typeof parsed;
+      } catch {
+        throw new GraderError(`judge reply is not JSON: ${reply.text.slice(0, 120)}`);
+      }
+      return {
+        reasoning: String(parsed.reasoning ?? ''),
+        verdict: parsed.verdict,
+        score: toScore(parsed.verdict),
+      };
+    });
+    const scores = verdicts.map((entry) => entry.score);
+    const mean = scores.reduce((sum, value) => sum + value, 0) / scores.length;
+    const passing = scores.filter((value) => value >= 0.75).length;
+    const score = options.aggregate === 'majority' ? (passing * 2 > scores.length ? 1 : 0) : mean;
+    const judgeCostUsd = replies.every((reply) => reply.costUsd !== null)
+      ? replies.reduce((sum, reply) => sum + (reply.costUsd ?? 0), 0)
+      : null;
     return {
-      score: (value - 1) / 4,
-      pass: value >= 4,
-      reason: String(parsed.reasoning ?? ''),
-      details: { ...judgeUsage, verdict: value },
+      score,
+      pass: options.aggregate === 'majority' ? score === 1 : score >= 0.75,
+      reason: verdicts[0]!.reasoning,
+      details: {
+        judge: judge.id,
+        prompt,
+        replies: replies.map((reply) => reply.text),
+        verdict: verdicts.length === 1 ? verdicts[0]!.verdict : verdicts.map((entry) => entry.verdict),
+        spread: Math.max(...scores) - Math.min(...scores),
+        judgeUsage: {
+          inputTokens: replies.reduce((sum, reply) => sum + reply.usage.inputTokens, 0),
+          outputTokens: replies.reduce((sum, reply) => sum + reply.usage.outputTokens, 0),
+        },
+        judgeCostUsd,
+      },
     };
   };
 }
