@@ -6,6 +6,7 @@ import type { ChatModel, GenerateOptions, GenerateResult } from '../spec/chat-mo
 import { streamFromResult } from '../spec/chat-model.js';
 import { ProviderError, ProviderTimeoutError } from '../spec/errors.js';
 import { initWorkspace, openWorkspace } from '../store/workspace.js';
+import { generateResult } from '../test-support/generate-result.js';
 import { cacheKey, isCacheable, Limiter, priceFor, withCallPipeline } from './call-pipeline.js';
 
 // These tests exercise the wrappers' own logic (retry policy, limits, cache, cost) with a scripted
@@ -25,17 +26,7 @@ function scriptedModel(
   return model;
 }
 
-const reply = (text: string): GenerateResult => ({
-  model: 'openai:test-model',
-  text,
-  finishReason: 'stop',
-  samples: [{ text, finishReason: 'stop', outputTokens: 20 }],
-  usage: { inputTokens: 1000, outputTokens: 20 },
-  latencyMs: 5,
-  costUsd: null,
-  cached: false,
-  warnings: [],
-});
+const reply = (text: string): GenerateResult => generateResult(text);
 
 const baseOptions = {
   cache: true,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatModel, GenerateResult } from '../../spec/chat-model.js';
 import { streamFromResult } from '../../spec/chat-model.js';
+import { generateResult } from '../../test-support/generate-result.js';
 import { GraderError } from './grader.js';
 import { llmRubricGrader } from './llm-rubric.js';
 
@@ -8,17 +9,9 @@ import { llmRubricGrader } from './llm-rubric.js';
 // model as judge is exercised in runner.model.test.ts).
 function replayingJudge(replies: string[]): ChatModel {
   let call = 0;
-  const result = (text: string): GenerateResult => ({
-    model: 'test:judge',
-    text,
-    finishReason: 'stop',
-    samples: [{ text, finishReason: 'stop', outputTokens: 5 }],
-    usage: { inputTokens: 50, outputTokens: 5 },
-    latencyMs: 1,
-    costUsd: 0.001,
-    cached: false,
-    warnings: [],
-  });
+  const result = (text: string): GenerateResult =>
+    generateResult(text, { model: 'test:judge', inputTokens: 50, outputTokens: 5, costUsd: 0.001 });
+
   const judge: ChatModel = {
     id: 'test:judge',
     provider: 'openai',
