@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,7 @@ describe('tailor CLI', () => {
     const again = tailor([...args, '--graders', 'schema,fields,medications', '--limit', '200', '--json']);
     const runA = JSON.parse(again.stdout);
     expect(runA).toMatchObject({ examples: 200, resumed: 200 });
+    expect(readFileSync(runA.report, 'utf8')).toMatch(/<svg [\s\S]*<svg [\s\S]*<svg /);
 
     const runB = JSON.parse(tailor([...args, '--graders', 'schema', '--limit', '200', '--json']).stdout);
     const compared = tailor(['-w', root, 'compare', runA.runId, runB.runId]);

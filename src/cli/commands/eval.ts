@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type EvalRecord, loadDataset } from '../../evals/dataset.js';
 import { createGrader } from '../../evals/graders/index.js';
+import { renderEvalReport } from '../../evals/report.js';
 import { runEval } from '../../evals/runner.js';
 import { parseTask } from '../../evals/task.js';
 import { createModel } from '../../models/create-model.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
 import { commandContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -22,6 +24,7 @@ interface EvalOptions {
   limit?: string;
   concurrency?: string;
   maxTokens: string;
+  report?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -37,6 +40,10 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'only the first n examples')
     .option('--concurrency <n>', 'examples in flight at once (default: llama.parallel)')
     .option('--max-tokens <n>', 'generation cap per example', '400')
+    .option(
+      '--report <file>',
+      'also write a self-contained HTML report (default: .tailor/artifacts/eval-<run>.html)',
+    )
     .action(async (options: EvalOptions) => {
       const context = commandContext(program.opts());
       if (!context.workspace)
@@ -83,7 +90,7 @@ export function registerEval(program: Command): void {
       const modelReference = options.model ?? context.config.defaultModel;
       const model = options.outputs ? undefined : await modelFor(modelReference);
       try {
-        const { summary } = await runEval({
+        const { summary, results } = await runEval({
           task,
           model,
           modelLabel: options.outputs ? `outputs:${resolve(options.outputs)}` : (model?.id ?? modelReference),
@@ -97,8 +104,12 @@ export function registerEval(program: Command): void {
             bar.update('eval', done, total, 'items', ` · score ${meanScore.toFixed(3)}`),
         });
         bar.done();
+        const reportPath = resolve(
+          options.report ?? join(context.workspace.paths.artifactsDirectory, `eval-${summary.runId}.html`),
+        );
+        writeFileAtomic(reportPath, renderEvalReport(summary, results, `${task.name} eval`));
         if (context.json) {
-          printJson(summary);
+          printJson({ ...summary, report: reportPath });
           return;
         }
         const ci = (estimate: { mean: number; low: number; high: number }) =>
@@ -121,7 +132,7 @@ export function registerEval(program: Command): void {
           ],
         );
         process.stdout.write(
-          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\n`,
+          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}\n`,
         );
       } finally {
         await Promise.all([...models.values()].map(async (entry) => (await entry).close()));
