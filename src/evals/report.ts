@@ -9,7 +9,7 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   const rows = summary.graders
     .map(
       (grader) =>
-        `<tr><td>${escape(grader.name)}</td><td>${format(grader.score.mean)}</td><td>[${format(grader.score.low)}, ${format(grader.score.high)}]</td><td>${percent(grader.passRate)}</td><td>${grader.errors}</td></tr>`,
+        `<tr><td>${escapeHtml(grader.name)}</td><td>${format(grader.score.mean)}</td><td>[${format(grader.score.low)}, ${format(grader.score.high)}]</td><td>${percent(grader.passRate)}</td><td>${grader.errors}</td></tr>`,
     )
     .join('');
   const bars = barChart([
@@ -25,15 +25,15 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   const latencies = results.map((result) => result.latencyMs / 1000);
   const latency = histogram(latencies, 12, [0, Math.max(0.001, ...latencies)], 'latency (s)');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
 td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
 svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
 </style></head><body>
-<h1>${escape(title)}</h1>
-<p class="muted">model ${escape(summary.model)} · ${summary.examples} examples · run ${summary.runId} · dataset ${escape(summary.dataset)}</p>
+<h1>${escapeHtml(title)}</h1>
+<p class="muted">model ${escapeHtml(summary.model)} · ${summary.examples} examples · run ${summary.runId} · dataset ${escapeHtml(summary.dataset)}</p>
 <table><tr><th>grader</th><th>mean</th><th>95% CI</th><th>pass</th><th>errors</th></tr>${rows}
 <tr><td><b>overall</b></td><td><b>${format(summary.overall.mean)}</b></td><td>[${format(summary.overall.low)}, ${format(summary.overall.high)}]</td><td>${percent(summary.passRate)}</td><td></td></tr></table>
 <p class="muted">latency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)} s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)} s · ${summary.tokensPerRequest.input.toFixed(0)} tokens in / ${summary.tokensPerRequest.output.toFixed(0)} out per request</p>
@@ -53,7 +53,7 @@ function barChart(items: { label: string; mean: number; low: number; high: numbe
   const body = items
     .map((item, index) => {
       const y = 15 + index * rowHeight;
-      return `<g class="bar"><text x="10" y="${y + 17}">${escape(item.label)}</text>
+      return `<g class="bar"><text x="10" y="${y + 17}">${escapeHtml(item.label)}</text>
 <rect x="${left}" y="${y + 4}" width="${scale(item.mean) - left}" height="18" fill="#4f7cff"/>
 <line x1="${scale(item.low)}" x2="${scale(item.high)}" y1="${y + 13}" y2="${y + 13}" stroke="#1d2330" stroke-width="2"/>
 <line x1="${scale(item.low)}" x2="${scale(item.low)}" y1="${y + 7}" y2="${y + 19}" stroke="#1d2330"/>
@@ -84,9 +84,9 @@ function histogram(values: number[], bins: number, [low, high]: [number, number]
   return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${bars}
 <line x1="36" x2="${width - 20}" y1="${height - 30}" y2="${height - 30}" stroke="#667"/>
 <text x="40" y="${height - 10}" class="muted">${format(low)}</text><text x="${width - 70}" y="${height - 10}" class="muted">${format(high)}</text>
-<text x="${width / 2 - 40}" y="${height - 10}">${escape(label)}</text><text x="8" y="24" class="muted">${peak}</text></svg>`;
+<text x="${width / 2 - 40}" y="${height - 10}">${escapeHtml(label)}</text><text x="8" y="24" class="muted">${peak}</text></svg>`;
 }
 
 const format = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(3));
 const percent = (value: number) => (Number.isNaN(value) ? '—' : `${(100 * value).toFixed(1)}%`);
-const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
