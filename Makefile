@@ -3,7 +3,7 @@
 #   make test   every test: TypeScript (typecheck, lint, vitest) and Python (pytest)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help demo test setup build models venv bench clean
+.PHONY: help demo test setup build models venv browser bench clean
 
 PYTHON ?= python3
 VENV := worker/.venv
@@ -31,6 +31,10 @@ $(VENV_STAMP): worker/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r worker/requirements.txt
 	@touch $@
 
+# Headless Chromium from Debian for the report's browser test (playwright-core drives it).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
 setup: $(NODE_STAMP)
 venv: $(VENV_STAMP)
 
@@ -44,7 +48,7 @@ demo: models
 	node bin/tailor.js chat llama:smollm2-135m-instruct --temperature 0 --max-tokens 120 \
 	  -p "A patient says: 'I take metformin 500 mg twice a day and I am allergic to penicillin.' List the medications and allergies."
 
-test: build venv models
+test: build venv models browser
 	npm run --silent typecheck
 	npm run --silent lint
 	npx vitest run
