@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { evalSummary, exampleResults } from '../test-support/eval-fixtures.js';
 import { renderEvalReport } from './report.js';
-import type { EvalSummary, ExampleResult } from './runner.js';
 import { bootstrapMean } from './statistics.js';
 
 // The report as a person sees it: opened in headless Chromium (Debian's, installed by `make test`),
@@ -12,32 +12,10 @@ import { bootstrapMean } from './statistics.js';
 describe('eval report in a browser', () => {
   it('renders the table and all three plots', async () => {
     const scores = Array.from({ length: 40 }, (_, index) => (index % 5) / 4);
-    const results: ExampleResult[] = scores.map((score, index) => ({
-      exampleId: `e${index}`,
-      output: '{}',
-      inputTokens: 100,
-      outputTokens: 50,
-      latencyMs: 200 + index * 10,
-      costUsd: 0,
-      grades: {},
-      score,
-      pass: score >= 0.8,
-    }));
-    const estimate = bootstrapMean(scores);
-    const summary: EvalSummary = {
-      runId: 'browser-test',
-      model: 'llama:smollm2-135m-instruct',
-      dataset: 'validation.jsonl',
-      examples: results.length,
-      resumed: 0,
-      overall: estimate,
-      passRate: 0.4,
-      graders: [{ name: 'fields', score: estimate, passRate: 0.4, errors: 0 }],
-      latencyMs: { p50: 395, p95: 580 },
-      tokensPerRequest: { input: 100, output: 50 },
-      costPer1000Requests: 0,
-      judge: { tokensPerRequest: 0, costPer1000Requests: null },
-    };
+    const results = exampleResults(scores);
+    const summary = evalSummary(bootstrapMean(scores), {
+      graders: [{ name: 'fields', score: bootstrapMean(scores), passRate: 0.4, errors: 0 }],
+    });
     const directory = mkdtempSync(join(tmpdir(), 'tailor-report-'));
     const page = join(directory, 'report.html');
     writeFileSync(page, renderEvalReport(summary, results, 'browser check'));

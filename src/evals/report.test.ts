@@ -1,37 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { evalSummary, exampleResults } from '../test-support/eval-fixtures.js';
 import { renderEvalReport } from './report.js';
-import type { EvalSummary, ExampleResult } from './runner.js';
 
 describe('renderEvalReport', () => {
   it('writes a self-contained page with the table and the three plots', () => {
-    const results = [0, 0.5, 1, 1].map(
-      (score, index): ExampleResult => ({
-        exampleId: `e${index}`,
-        output: '{}',
-        inputTokens: 10,
-        outputTokens: 5,
-        latencyMs: 100 * (index + 1),
-        costUsd: 0,
-        grades: {},
-        score,
-        pass: score >= 0.8,
-      }),
-    );
+    const results = exampleResults([0, 0.5, 1, 1]);
     const estimate = { mean: 0.625, low: 0.25, high: 1, count: 4 };
-    const summary: EvalSummary = {
-      runId: 'abc',
-      model: 'llama:<test>',
-      dataset: '/d.jsonl',
-      examples: 4,
-      resumed: 0,
-      overall: estimate,
-      passRate: 0.5,
-      graders: [{ name: 'schema', score: estimate, passRate: 0.5, errors: 1 }],
-      latencyMs: { p50: 250, p95: 385 },
-      tokensPerRequest: { input: 10, output: 5 },
-      costPer1000Requests: 0,
-      judge: { tokensPerRequest: 0, costPer1000Requests: null },
-    };
+    const summary = evalSummary(estimate, { model: 'llama:<test>' });
     const html = renderEvalReport(summary, results, 'clinical-notes eval');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('llama:&#60;test&#62;'); // escaped
