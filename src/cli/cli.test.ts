@@ -117,6 +117,26 @@ describe('tailor CLI', () => {
     expect(compared.stdout).toMatch(/200 shared examples/);
     expect(compared.stdout).toMatch(/score difference B − A: -?0\.\d{3} \[95% CI -?0\.\d{3}, -?0\.\d{3}\]/);
     expect(compared.stdout).toMatch(/McNemar p = /);
+    // The default model as a pairwise judge, both orders, on two pairs.
+    const judged = tailor([
+      '-w',
+      root,
+      '--json',
+      'compare',
+      runA.runId,
+      runB.runId,
+      '--judge',
+      'llama:smollm2-135m-instruct',
+      '--limit',
+      '2',
+    ]);
+    expect(judged.code, judged.stderr).toBe(0);
+    const { pairwise } = JSON.parse(judged.stdout);
+    expect(pairwise.pairs).toBe(2);
+    expect(pairwise.winsA + pairwise.winsB + pairwise.ties + pairwise.errors).toBe(2);
+    // Consistency is over the pairs the judge could decide; null (NaN) when it decided none.
+    const consistency = pairwise.positionConsistency as number | null;
+    expect(consistency === null ? pairwise.errors === 2 : consistency >= 0 && consistency <= 1).toBe(true);
 
     const unknown = tailor([...args, '--graders', 'nope']);
     expect(unknown.code).toBe(1);

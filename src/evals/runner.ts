@@ -71,10 +71,10 @@ export interface EvalSummary {
 export function loadRunResults(
   store: WorkspaceStore,
   runId: string,
-): { model: string; results: ExampleResult[] } | undefined {
-  const run = store.database.prepare('SELECT model, config_json FROM eval_runs WHERE id = ?').get(runId) as
-    | { model: string; config_json: string }
-    | undefined;
+): { model: string; dataset: string; results: ExampleResult[] } | undefined {
+  const run = store.database
+    .prepare('SELECT model, dataset, config_json FROM eval_runs WHERE id = ?')
+    .get(runId) as { model: string; dataset: string; config_json: string } | undefined;
   if (!run) return undefined;
   const { graders } = JSON.parse(run.config_json) as { graders: GraderConfig[] };
   const rows = store.database
@@ -83,6 +83,7 @@ export function loadRunResults(
   const configs = graders.map((config) => ({ config }));
   return {
     model: run.model,
+    dataset: run.dataset,
     results: rows.map((row) => {
       const result = fromRow(row);
       return { ...result, ...combine(configs, result.grades, 0.8) };

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { comparePaired } from '../../evals/compare.js';
+import { loadDataset } from '../../evals/dataset.js';
+import { GraderError } from '../../evals/graders/grader.js';
+import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../evals/pairwise.js';
 import { loadRunResults } from '../../evals/runner.js';
+import { createModel } from '../../models/create-model.js';
 import { ConfigError } from '../../spec/errors.js';
-import { commandContext } from '../context.js';
+import { type CommandContext, commandContext } from '../context.js';
 import { printJson } from '../output.js';
 
 export function registerCompare(program: Command): void {
@@ -11,52 +15,106 @@ export function registerCompare(program: Command): void {
     .description('paired comparison of two eval runs on their shared examples (B − A)')
     .argument('<runA>', 'eval run id (printed by tailor eval)')
     .argument('<runB>', 'eval run id')
-    .action((runA: string, runB: string) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace)
-        throw new ConfigError('tailor compare needs the workspace the runs are stored in');
-      try {
-        const [a, b] = [runA, runB].map((id) => {
-          const run = loadRunResults(context.workspace!.store, id);
-          if (!run) throw new ConfigError(`No eval run ${id} in ${context.workspace!.paths.databaseFile}`);
-          return run;
-        }) as [
-          NonNullable<ReturnType<typeof loadRunResults>>,
-          NonNullable<ReturnType<typeof loadRunResults>>,
-        ];
-        const byId = new Map(b.results.map((result) => [result.exampleId, result]));
-        const pairs = a.results
-          .filter((result) => byId.has(result.exampleId))
-          .map((result) => {
-            const other = byId.get(result.exampleId)!;
-            return {
-              exampleId: result.exampleId,
-              scoreA: result.score,
-              scoreB: other.score,
-              passA: result.pass,
-              passB: other.pass,
-            };
-          });
-        if (pairs.length === 0) throw new ConfigError('The two runs share no examples');
-        const comparison = comparePaired(pairs);
-        if (context.json) {
-          printJson({ a: a.model, b: b.model, ...comparison });
-          return;
+    .option('--judge <reference>', 'also judge each pair of outputs with this model, in both orders')
+    .option(
+      '--rubric <text>',
+      'criteria for the pairwise judge',
+      'Which response follows the task better and is more faithful to the input?',
+    )
+    .option('--limit <n>', 'judge only the first n shared examples')
+    .action(
+      async (runA: string, runB: string, options: { judge?: string; rubric: string; limit?: string }) => {
+        const context = commandContext(program.opts());
+        if (!context.workspace)
+          throw new ConfigError('tailor compare needs the workspace the runs are stored in');
+        try {
+          const [a, b] = [runA, runB].map((id) => {
+            const run = loadRunResults(context.workspace!.store, id);
+            if (!run) throw new ConfigError(`No eval run ${id} in ${context.workspace!.paths.databaseFile}`);
+            return run;
+          }) as [
+            NonNullable<ReturnType<typeof loadRunResults>>,
+            NonNullable<ReturnType<typeof loadRunResults>>,
+          ];
+          const byId = new Map(b.results.map((result) => [result.exampleId, result]));
+          const pairs = a.results
+            .filter((result) => byId.has(result.exampleId))
+            .map((result) => {
+              const other = byId.get(result.exampleId)!;
+              return {
+                exampleId: result.exampleId,
+                scoreA: result.score,
+                scoreB: other.score,
+                passA: result.pass,
+                passB: other.pass,
+              };
+            });
+          if (pairs.length === 0) throw new ConfigError('The two runs share no examples');
+          const comparison = comparePaired(pairs);
+          const pairwise = options.judge ? await judgeAll(context, a, b, pairs, options) : undefined;
+          if (context.json) {
+            printJson({ a: a.model, b: b.model, ...comparison, ...(pairwise ? { pairwise } : {}) });
+            return;
+          }
+          const { difference } = comparison;
+          process.stdout.write(
+            [
+              `A ${a.model}`,
+              `B ${b.model}`,
+              `${comparison.examples} shared examples`,
+              `score difference B − A: ${difference.mean.toFixed(3)} [95% CI ${difference.low.toFixed(3)}, ${difference.high.toFixed(3)}]`,
+              `wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties} · sign test p = ${comparison.signTestP.toPrecision(3)}`,
+              `pass/fail McNemar p = ${comparison.mcnemarP.toPrecision(3)}`,
+              `regressions (A passed, B failed): ${comparison.regressions.length === 0 ? 'none' : comparison.regressions.join(', ')}`,
+              ...(pairwise
+                ? [
+                    `pairwise judge (${options.judge}, both orders) on ${pairwise.pairs} pairs: A ${pairwise.winsA} · B ${pairwise.winsB} · tie ${pairwise.ties} · judge errors ${pairwise.errors} · position consistency ${(100 * pairwise.positionConsistency).toFixed(1)}%`,
+                  ]
+                : []),
+            ].join('\n') + '\n',
+          );
+        } finally {
+          context.close();
         }
-        const { difference } = comparison;
-        process.stdout.write(
-          [
-            `A ${a.model}`,
-            `B ${b.model}`,
-            `${comparison.examples} shared examples`,
-            `score difference B − A: ${difference.mean.toFixed(3)} [95% CI ${difference.low.toFixed(3)}, ${difference.high.toFixed(3)}]`,
-            `wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties} · sign test p = ${comparison.signTestP.toPrecision(3)}`,
-            `pass/fail McNemar p = ${comparison.mcnemarP.toPrecision(3)}`,
-            `regressions (A passed, B failed): ${comparison.regressions.length === 0 ? 'none' : comparison.regressions.join(', ')}`,
-          ].join('\n') + '\n',
-        );
-      } finally {
-        context.close();
-      }
-    });
+      },
+    );
+}
+
+type StoredRun = NonNullable<ReturnType<typeof loadRunResults>>;
+
+async function judgeAll(
+  context: CommandContext,
+  a: StoredRun,
+  b: StoredRun,
+  pairs: { exampleId: string }[],
+  options: { judge?: string; rubric: string; limit?: string },
+) {
+  const judge = await createModel(options.judge!, {
+    config: context.config,
+    store: context.workspace!.store,
+  });
+  try {
+    const inputs = new Map(
+      loadDataset(a.dataset).map((record) => [record.id, Object.values(record.input).map(String).join('\n')]),
+    );
+    const outputsA = new Map(a.results.map((result) => [result.exampleId, result.output]));
+    const outputsB = new Map(b.results.map((result) => [result.exampleId, result.output]));
+    const chosen = options.limit ? pairs.slice(0, Number(options.limit)) : pairs;
+    const verdicts: (PairwiseVerdict | GraderError)[] = await Promise.all(
+      chosen.map((pair) =>
+        judgePair(judge, {
+          rubric: options.rubric,
+          input: inputs.get(pair.exampleId) ?? '',
+          outputA: outputsA.get(pair.exampleId)!,
+          outputB: outputsB.get(pair.exampleId)!,
+        }).catch((error: unknown) => {
+          if (error instanceof GraderError) return error;
+          throw error;
+        }),
+      ),
+    );
+    return summarisePairwise(verdicts);
+  } finally {
+    await judge.close();
+  }
 }
