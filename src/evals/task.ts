@@ -45,6 +45,19 @@ export const graderSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     ...common,
+    type: z.literal('chrf'),
+    path: z.string().optional(),
+    threshold: z.number().min(0).max(1).default(0.5),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal('function'),
+    /** Path to a module, relative to tailor.yaml. */
+    module: z.string(),
+    export: z.string().default('default'),
+  }),
+  z.strictObject({
+    ...common,
     type: z.literal('rouge-l'),
     path: z.string().optional(),
     threshold: z.number().min(0).max(1).default(0.5),

@@ -1,12 +1,13 @@
 import type { ChatModel } from '../../spec/chat-model.js';
 import type { GraderConfig, Task } from '../task.js';
 import { fieldMatchGrader } from './field-match.js';
+import { functionGrader } from './function.js';
 import type { Grader } from './grader.js';
 import { jsonSchemaGrader } from './json-schema.js';
 import { listF1Grader } from './list-f1.js';
 import { llmRubricGrader } from './llm-rubric.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
-import { numericGrader, rougeLGrader } from './text-similarity.js';
+import { chrFGrader, numericGrader, rougeLGrader } from './text-similarity.js';
 
 export type { Grade, GradeContext, Grader } from './grader.js';
 export { GraderError, parseJson } from './grader.js';
@@ -34,6 +35,12 @@ export async function createGrader(
       return numericGrader(config.path, config.value, config.tolerance);
     case 'rouge-l':
       return rougeLGrader(config.path, config.threshold);
+    case 'chrf':
+      return chrFGrader(config.path, config.threshold);
+    case 'function': {
+      const { resolve } = await import('node:path');
+      return functionGrader(resolve(task.root, config.module), config.export);
+    }
     case 'field-match':
       return fieldMatchGrader(config.fields, config.passThreshold);
     case 'list-f1':

@@ -28,18 +28,6 @@ export function rougeL(candidate: string, reference: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
-/** Text overlap with the reference (or a field of the output against a field of the reference). */
-export function rougeLGrader(path: string | undefined, threshold: number): SyncGrader {
-  return ({ output, parsed, reference }) => {
-    const expected = path ? valueAt(reference, path) : reference;
-    if (typeof expected !== 'string')
-      throw new GraderError(`rouge-l needs a string reference${path ? ` at ${path}` : ''}`);
-    const actual = path ? valueAt(parsed, path) : output;
-    const score = typeof actual === 'string' ? rougeL(actual, expected) : 0;
-    return { score, pass: score >= threshold, reason: `ROUGE-L ${score.toFixed(3)}` };
-  };
-}
-
 /** A number in the output (or at a path of the parsed output) within a tolerance of the expected one. */
 export function numericGrader(
   path: string | undefined,
@@ -63,3 +51,62 @@ export function numericGrader(
     };
   };
 }
+
+/**
+ * chrF (character n-gram F-score, n = 1..6, β = 2) as in Popović (2015): averaged n-gram precision
+ * and recall over characters with spaces removed, recall weighted β² times more.
+ */
+export function chrF(candidate: string, reference: string, maxOrder = 6, beta = 2): number {
+  const clean = (text: string) => text.replace(/\s+/g, '');
+  const hypothesis = clean(candidate);
+  const truth = clean(reference);
+  if (hypothesis.length === 0 || truth.length === 0) return hypothesis === truth ? 1 : 0;
+  let precisionSum = 0;
+  let recallSum = 0;
+  let orders = 0;
+  for (let order = 1; order <= maxOrder; order++) {
+    const grams = (text: string) => {
+      const counts = new Map<string, number>();
+      for (let index = 0; index + order <= text.length; index++) {
+        const gram = text.slice(index, index + order);
+        counts.set(gram, (counts.get(gram) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const hypothesisGrams = grams(hypothesis);
+    const truthGrams = grams(truth);
+    const hypothesisTotal = Math.max(0, hypothesis.length - order + 1);
+    const truthTotal = Math.max(0, truth.length - order + 1);
+    if (hypothesisTotal === 0 || truthTotal === 0) continue;
+    let matches = 0;
+    for (const [gram, count] of hypothesisGrams) matches += Math.min(count, truthGrams.get(gram) ?? 0);
+    precisionSum += matches / hypothesisTotal;
+    recallSum += matches / truthTotal;
+    orders++;
+  }
+  if (orders === 0) return 0;
+  const precision = precisionSum / orders;
+  const recall = recallSum / orders;
+  if (precision + recall === 0) return 0;
+  const betaSquared = beta * beta;
+  return ((1 + betaSquared) * precision * recall) / (betaSquared * precision + recall);
+}
+
+/**
+ * A text-similarity grader: the metric between the output (or a field of the parsed output) and the
+ * reference (or the same field of it), passing at `threshold`.
+ */
+function similarityGrader(name: string, metric: (candidate: string, reference: string) => number) {
+  return (path: string | undefined, threshold: number): SyncGrader =>
+    ({ output, parsed, reference }) => {
+      const expected = path ? valueAt(reference, path) : reference;
+      if (typeof expected !== 'string')
+        throw new GraderError(`${name} needs a string reference${path ? ` at ${path}` : ''}`);
+      const actual = path ? valueAt(parsed, path) : output;
+      const score = typeof actual === 'string' ? metric(actual, expected) : 0;
+      return { score, pass: score >= threshold, reason: `${name} ${score.toFixed(3)}` };
+    };
+}
+
+export const rougeLGrader = similarityGrader('ROUGE-L', rougeL);
+export const chrFGrader = similarityGrader('chrF', (candidate, reference) => chrF(candidate, reference));
