@@ -40,3 +40,50 @@ describe('loadDataset', () => {
     expect(error?.message).toContain(`${path}:4: field "input" must be an object`);
   });
 });
+
+describe('other dataset formats', () => {
+  it('reads OpenAI chat-format records: the last assistant turn is the reference', () => {
+    const path = file(
+      `${JSON.stringify({
+        id: 'c1',
+        messages: [
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a' },
+        ],
+      })}\n`,
+    );
+    const [record] = loadDataset(path, ['note']);
+    expect(record).toMatchObject({
+      id: 'c1',
+      reference: 'a',
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'q' },
+      ],
+    });
+    const bad = file(
+      `${JSON.stringify({ messages: [{ role: 'robot', content: 'x' }] })}\n${JSON.stringify({ messages: [{ role: 'system', content: 's' }] })}\n`,
+    );
+    expect(() => loadDataset(bad)).toThrow(
+      /:1: messages\[0\] needs a role[\s\S]*:2: messages has no user turn/,
+    );
+  });
+
+  it('reads CSV with a header: id, reference (JSON when it parses), output, the rest input', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'tailor-csv-'));
+    const path = join(directory, 'data.csv');
+    writeFileSync(
+      path,
+      'id,note,reference\nn1,"a note, with a comma","{""city"": ""Paris""}"\nn2,"multi\nline",plain text\n',
+    );
+    expect(loadDataset(path, ['note'])).toEqual([
+      { id: 'n1', input: { note: 'a note, with a comma' }, reference: { city: 'Paris' }, output: undefined },
+      { id: 'n2', input: { note: 'multi\nline' }, reference: 'plain text', output: undefined },
+    ]);
+    writeFileSync(path, 'id,note\nn1,\nn1,x\n');
+    expect(() => loadDataset(path, ['note'])).toThrow(
+      /data\.csv:2: column "note" is empty[\s\S]*duplicate id "n1"/,
+    );
+  });
+});

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { ChatMessage } from '../spec/chat-model.js';
 import { TailorError } from '../spec/errors.js';
 import { valueAt } from './task.js';
 
@@ -9,6 +11,8 @@ export interface EvalRecord {
   reference: unknown;
   /** A pre-existing output (e.g. an incumbent's production output) to grade instead of generating. */
   output: string | undefined;
+  /** Chat-format records carry their own prompt: sent as is instead of the task's template. */
+  messages?: ChatMessage[];
 }
 
 export class DatasetError extends TailorError {
@@ -18,8 +22,13 @@ export class DatasetError extends TailorError {
 }
 
 /**
- * Read a JSONL dataset of `{id?, input, reference?, output?}` records and check every line before any
- * model is called: errors name the file, the line and the field.
+ * Read a dataset and check every record before any model is called: errors name the file, the line
+ * and the field. Formats:
+ * - JSONL `{id?, input, reference?, output?}` records;
+ * - JSONL in OpenAI chat format `{id?, messages: [...]}`: the messages up to the last assistant turn
+ *   are the prompt, that assistant turn is the reference;
+ * - CSV with a header row: `id`, `reference` (JSON if it parses) and `output` columns are taken as
+ *   such, every other column is an input variable.
  */
 export function loadDataset(path: string, requiredVariables: string[] = []): EvalRecord[] {
   let text: string;
@@ -28,6 +37,7 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
   } catch (error) {
     throw new DatasetError(`Cannot read dataset ${path}: ${(error as Error).message}`);
   }
+  if (path.toLowerCase().endsWith('.csv')) return loadCsv(path, text, requiredVariables);
   const records: EvalRecord[] = [];
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -46,6 +56,15 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
       return;
     }
     const record = row as Record<string, unknown>;
+    if (Array.isArray(record.messages)) {
+      const chat = chatRecord(record, `${where}`, `line-${index + 1}`, problems);
+      if (chat) {
+        if (ids.has(chat.id)) problems.push(`${where}: duplicate id "${chat.id}"`);
+        ids.add(chat.id);
+        records.push(chat);
+      }
+      return;
+    }
     if (!record.input || typeof record.input !== 'object' || Array.isArray(record.input)) {
       problems.push(`${where}: field "input" must be an object`);
       return;
@@ -69,6 +88,10 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
       output: record.output as string | undefined,
     });
   });
+  return finish(path, records, problems);
+}
+
+function finish(path: string, records: EvalRecord[], problems: string[]): EvalRecord[] {
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
     if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
@@ -77,4 +100,74 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
     );
   }
   return records;
+}
+
+const roles = new Set(['system', 'user', 'assistant']);
+
+function chatRecord(
+  record: Record<string, unknown>,
+  where: string,
+  fallbackId: string,
+  problems: string[],
+): EvalRecord | undefined {
+  const messages = record.messages as unknown[];
+  for (const [index, message] of messages.entries()) {
+    const entry = message as { role?: unknown; content?: unknown } | null;
+    if (!entry || !roles.has(String(entry.role)) || typeof entry.content !== 'string') {
+      problems.push(`${where}: messages[${index}] needs a role (system, user, assistant) and string content`);
+      return undefined;
+    }
+  }
+  const typed = messages as ChatMessage[];
+  const last = typed.at(-1);
+  const prompt = last?.role === 'assistant' ? typed.slice(0, -1) : typed;
+  if (!prompt.some((message) => message.role === 'user')) {
+    problems.push(`${where}: messages has no user turn`);
+    return undefined;
+  }
+  return {
+    id: typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id) : fallbackId,
+    input: { messages: prompt },
+    reference: last?.role === 'assistant' ? last.content : record.reference,
+    output: typeof record.output === 'string' ? record.output : undefined,
+    messages: prompt,
+  };
+}
+
+function loadCsv(path: string, text: string, requiredVariables: string[]): EvalRecord[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+  } catch (error) {
+    throw new DatasetError(`Dataset ${path} is not valid CSV: ${(error as Error).message}`);
+  }
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const records = rows.map((row, index) => {
+    const where = `${path}:${index + 2}`; // line 1 is the header (rows with embedded newlines shift this)
+    const { id, reference, output, ...input } = row;
+    for (const variable of requiredVariables) {
+      if (input[variable] === undefined || input[variable] === '') {
+        problems.push(`${where}: column "${variable}" is empty (the prompt uses {{${variable}}})`);
+      }
+    }
+    const recordId = id ? id : `line-${index + 2}`;
+    if (ids.has(recordId)) problems.push(`${where}: duplicate id "${recordId}"`);
+    ids.add(recordId);
+    let parsedReference: unknown = reference;
+    if (reference !== undefined && reference !== '') {
+      try {
+        parsedReference = JSON.parse(reference);
+      } catch {
+        parsedReference = reference;
+      }
+    }
+    return {
+      id: recordId,
+      input,
+      reference: parsedReference === '' ? undefined : parsedReference,
+      output: output || undefined,
+    };
+  });
+  return finish(path, records, problems);
 }

@@ -184,7 +184,7 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   let costUsd: number | null = 0;
   if (output === undefined) {
     if (!options.model) throw new Error(`record ${record.id} has no output and no model was given`);
-    const messages = [
+    const messages = record.messages ?? [
       ...(options.task.system ? [{ role: 'system' as const, content: options.task.system.trim() }] : []),
       { role: 'user' as const, content: renderTemplate(options.task.prompt, record.input).trim() },
     ];

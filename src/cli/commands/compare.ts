@@ -95,7 +95,12 @@ async function judgeAll(
   });
   try {
     const inputs = new Map(
-      loadDataset(a.dataset).map((record) => [record.id, Object.values(record.input).map(String).join('\n')]),
+      loadDataset(a.dataset).map((record) => [
+        record.id,
+        Object.values(record.input)
+          .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+          .join('\n'),
+      ]),
     );
     const outputsA = new Map(a.results.map((result) => [result.exampleId, result.output]));
     const outputsB = new Map(b.results.map((result) => [result.exampleId, result.output]));

@@ -46,7 +46,9 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
     const prompt = [
       'You are grading a response against a rubric. Think step by step in "reasoning", then give "verdict".',
       `Rubric:\n${options.rubric.trim()}`,
-      `Input:\n${Object.values(input).map(String).join('\n')}`,
+      `Input:\n${Object.values(input)
+        .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+        .join('\n')}`,
       ...(referenceValue !== undefined
         ? [
             `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
