@@ -171,3 +171,35 @@ function loadCsv(path: string, text: string, requiredVariables: string[]): EvalR
   });
   return finish(path, records, problems);
 }
+
+/**
+ * Pair records with outputs produced elsewhere (an incumbent's production log): a JSONL file of
+ * `{id, output}`. Records without an output are dropped; malformed lines fail with file and line.
+ */
+export function attachOutputs(records: EvalRecord[], path: string): EvalRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DatasetError(`Cannot read outputs ${path}: ${(error as Error).message}`);
+  }
+  const outputs = new Map<string, string>();
+  const problems: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    let row: { id?: unknown; output?: unknown };
+    try {
+      row = JSON.parse(line);
+    } catch {
+      problems.push(`${path}:${index + 1}: not JSON`);
+      return;
+    }
+    if (typeof row.output !== 'string')
+      problems.push(`${path}:${index + 1}: field "output" must be a string`);
+    else outputs.set(String(row.id), row.output);
+  });
+  finish(path, [], problems);
+  return records
+    .filter((record) => outputs.has(record.id))
+    .map((record) => ({ ...record, output: outputs.get(record.id) }));
+}

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type EvalRecord, loadDataset } from '../../evals/dataset.js';
+import { attachOutputs, loadDataset } from '../../evals/dataset.js';
 import { createGrader } from '../../evals/graders/index.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { runEval } from '../../evals/runner.js';
@@ -139,25 +138,4 @@ export function registerEval(program: Command): void {
         context.close();
       }
     });
-}
-
-function attachOutputs(records: EvalRecord[], path: string): EvalRecord[] {
-  const outputs = new Map<string, string>();
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, index) => {
-      if (!line.trim()) return;
-      let row: { id?: unknown; output?: unknown };
-      try {
-        row = JSON.parse(line);
-      } catch {
-        throw new ConfigError(`${path}:${index + 1}: not JSON`);
-      }
-      if (typeof row.output !== 'string')
-        throw new ConfigError(`${path}:${index + 1}: field "output" must be a string`);
-      outputs.set(String(row.id), row.output);
-    });
-  return records
-    .filter((record) => outputs.has(record.id))
-    .map((record) => ({ ...record, output: outputs.get(record.id) }));
 }
