@@ -7,15 +7,20 @@ import platform
 import sys
 from typing import Any, Callable, TextIO
 
-from .protocol import PROTOCOL_VERSION, ProtocolError, Request, error_reply, parse_request, reply
+from .base_model import BaseModelError
+from .engine import Engine, EngineError
+from .gguf_lora import ExportError
+from .protocol import PROTOCOL_VERSION, ProtocolError, Request, error_reply, event, parse_request, reply
+
+Progress = Callable[[dict[str, Any]], None]
 
 
-def hello(params: dict[str, Any]) -> dict[str, Any]:
+def hello(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     wanted = params.get("protocol")
     if wanted is not None and wanted != PROTOCOL_VERSION:
         raise ProtocolError(f"client speaks protocol {wanted}, this worker speaks {PROTOCOL_VERSION}")
     try:
-        import torch  # noqa: PLC0415 - optional until the training engine lands
+        import torch  # noqa: PLC0415 - imported lazily so hello answers fast
 
         torch_version: str | None = torch.__version__
     except ImportError:
@@ -23,10 +28,25 @@ def hello(params: dict[str, Any]) -> dict[str, Any]:
     return {"protocol": PROTOCOL_VERSION, "python": platform.python_version(), "torch": torch_version}
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], Any]] = {"hello": hello}
+def handlers_for(engine: Engine) -> dict[str, Callable[[dict[str, Any], Progress], Any]]:
+    return {
+        "hello": hello,
+        "create": engine.create,
+        "forward_backward": engine.forward_backward,
+        "optim_step": engine.optim_step,
+        "logprobs": engine.logprobs,
+        "save": engine.save,
+        "load": engine.load,
+    }
+
+
+# Failures of a well-formed request that leave the worker usable; anything else is reported with
+# its Python type and the worker keeps serving too.
+KNOWN_ERRORS = {EngineError: "engine", BaseModelError: "base-model", ExportError: "export", KeyError: "missing-field"}
 
 
 def serve(stdin: TextIO, stdout: TextIO) -> int:
+    handlers = handlers_for(Engine())
     for line in stdin:
         if not line.strip():
             continue
@@ -37,16 +57,26 @@ def serve(stdin: TextIO, stdout: TextIO) -> int:
                 stdout.write(reply(request.id, {"stopping": True}) + "\n")
                 stdout.flush()
                 return 0
-            handler = HANDLERS.get(request.op)
+            handler = handlers.get(request.op)
             if handler is None:
-                raise ProtocolError(f"unknown op '{request.op}'; known: {', '.join([*HANDLERS, 'shutdown'])}")
-            stdout.write(reply(request.id, handler(request.params)) + "\n")
+                raise ProtocolError(f"unknown op '{request.op}'; known: {', '.join([*handlers, 'shutdown'])}")
+            stdout.write(reply(request.id, handler(request.params, _progress(stdout, request.id))) + "\n")
         except ProtocolError as error:
             stdout.write(error_reply(request.id if request else _id_of(line), "protocol", str(error)) + "\n")
         except Exception as error:  # noqa: BLE001 - report, keep serving
-            stdout.write(error_reply(request.id if request else None, type(error).__name__, str(error)) + "\n")
+            kind = next((name for cls, name in KNOWN_ERRORS.items() if isinstance(error, cls)), type(error).__name__)
+            message = f"missing field {error}" if isinstance(error, KeyError) else str(error)
+            stdout.write(error_reply(request.id if request else None, kind, message) + "\n")
         stdout.flush()
     return 0
+
+
+def _progress(stdout: TextIO, request_id: int | str) -> Progress:
+    def send(data: dict[str, Any]) -> None:
+        stdout.write(event(request_id, data) + "\n")
+        stdout.flush()
+
+    return send
 
 
 def _id_of(line: str) -> int | str | None:
@@ -58,4 +88,8 @@ def _id_of(line: str) -> int | str | None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.stdin, sys.stdout))
+    # Libraries print (progress bars, notices); the protocol owns the real stdout, so anything else
+    # written to sys.stdout goes to stderr with the other diagnostics.
+    protocol_stream = sys.stdout
+    sys.stdout = sys.stderr
+    sys.exit(serve(sys.stdin, protocol_stream))

@@ -1,8 +1,10 @@
 """The worker protocol: one JSON object per line on stdin, one reply per line on stdout.
 
 Every request carries an ``id`` and an ``op``; every reply echoes the ``id`` and has either
-``result`` or ``error`` (``{"type", "message"}``). Diagnostics go to stderr, never stdout, so the
-stream stays parseable. The version is bumped on any incompatible change and checked by ``hello``.
+``result`` or ``error`` (``{"type", "message"}``). Before its reply a long request may send progress
+lines ``{"id", "event": {...}}``. Diagnostics go to stderr, never stdout, so the stream stays
+parseable. The version is bumped on any incompatible change and checked by ``hello``; the TypeScript
+side of the same messages is ``src/train/worker-protocol.ts``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class ProtocolError(Exception):
@@ -50,3 +52,7 @@ def reply(request_id: int | str | None, result: Any) -> str:
 
 def error_reply(request_id: int | str | None, kind: str, message: str) -> str:
     return json.dumps({"id": request_id, "error": {"type": kind, "message": message}}, separators=(",", ":"))
+
+
+def event(request_id: int | str, data: dict[str, Any]) -> str:
+    return json.dumps({"id": request_id, "event": data}, separators=(",", ":"))

@@ -1,0 +1,321 @@
+"""The training engine: one base model with one LoRA adapter, its optimiser, and the primitives.
+
+Token ids come in, numbers go out. A sequence is ``{"tokens": [...], "weights": [...]}`` with one
+weight per token: ``weights[t]`` says how much predicting ``tokens[t]`` from ``tokens[:t]`` counts
+(``weights[0]`` is ignored: nothing predicts the first token). Log-probabilities come back in the
+same layout, 0 at position 0. Gradients add up over ``forward_backward`` calls until ``optim_step``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from . import losses
+from .base_model import load_base_model
+from .gguf_lora import export_lora_gguf
+
+Progress = Callable[[dict[str, Any]], None]
+
+DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# Positions scored per lm_head call when no gradient is needed: bounds the [positions, vocab] matrix.
+SCORE_CHUNK = 1024
+
+
+class EngineError(Exception):
+    """A request the engine cannot carry out (no model yet, bad batch); the worker keeps serving."""
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.settings: dict[str, Any] = {}
+        self.step = 0
+
+    # ---- create -------------------------------------------------------------------------------
+    def create(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        from peft import LoraConfig, get_peft_model  # noqa: PLC0415
+
+        threads = params.get("threads")
+        if threads:
+            torch.set_num_threads(int(threads))
+        seed = int(params.get("seed", 0))
+        _seed_everything(seed)
+        started = time.monotonic()
+        base = load_base_model(params["base"], params.get("cache_dir"), progress)
+        lora = {"rank": 8, "alpha": 16.0, "dropout": 0.0, "targets": DEFAULT_TARGETS, **params.get("lora", {})}
+        config = LoraConfig(
+            r=int(lora["rank"]),
+            lora_alpha=float(lora["alpha"]),
+            lora_dropout=float(lora["dropout"]),
+            target_modules=list(lora["targets"]),
+            bias="none",
+        )
+        _seed_everything(seed)  # the adapter's initial weights depend on the seed only
+        self.model = get_peft_model(base, config)
+        self.model.train()
+        trainable = [parameter for parameter in self.model.parameters() if parameter.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=1e-4)
+        self.settings = {"base": params["base"], "lora": lora, "seed": seed}
+        self.step = 0
+        return {
+            "model_type": base.config.model_type,
+            "vocab_size": base.config.vocab_size,
+            "layers": base.config.num_hidden_layers,
+            "parameters": sum(parameter.numel() for parameter in self.model.parameters()),
+            "trainable_parameters": sum(parameter.numel() for parameter in trainable),
+            "load_seconds": round(time.monotonic() - started, 3),
+        }
+
+    # ---- forward_backward -------------------------------------------------------------------------
+    def forward_backward(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        model = self._require_model()
+        model.train()
+        loss_name = params.get("loss")
+        if loss_name == "dpo":
+            result, logprobs = self._dpo(params)
+        else:
+            sequences = _sequences(params.get("sequences"))
+            tokens = [sequence["tokens"] for sequence in sequences]
+            weights = _padded([sequence["weights"] for sequence in sequences], len_of=tokens)
+            logprobs = self._logprobs(tokens, score=weights > 0)
+            normalizer = float(params.get("normalizer") or max(float(weights[:, 1:].sum()), 1.0))
+            if loss_name == "cross_entropy":
+                result = losses.cross_entropy(logprobs, weights, normalizer)
+            elif loss_name in ("importance_sampling", "ppo"):
+                sampler = _padded(_field(sequences, "sampler_logprobs"), len_of=tokens)
+                advantages = _padded(_field(sequences, "advantages"), len_of=tokens)
+                if loss_name == "ppo":
+                    result = losses.ppo(
+                        logprobs,
+                        weights,
+                        sampler,
+                        advantages,
+                        normalizer,
+                        float(params.get("clip_low", 0.2)),
+                        float(params.get("clip_high", params.get("clip_low", 0.2))),
+                    )
+                else:
+                    result = losses.importance_sampling(logprobs, weights, sampler, advantages, normalizer)
+            else:
+                raise EngineError(
+                    f"unknown loss '{loss_name}'; known: cross_entropy, importance_sampling, ppo, dpo"
+                )
+        result.loss.backward()
+        reply: dict[str, Any] = {"loss": float(result.loss.detach()), "metrics": result.metrics}
+        if params.get("return_logprobs"):
+            reply["logprobs"] = _unpad(logprobs.detach(), params, loss_name)
+        return reply
+
+    def _dpo(self, params: dict[str, Any]) -> tuple[losses.LossResult, torch.Tensor]:
+        pairs = params.get("pairs")
+        if not isinstance(pairs, list) or not pairs:
+            raise EngineError("dpo needs 'pairs': [{chosen, rejected, reference_chosen, reference_rejected}]")
+        sequences = _sequences([pair["chosen"] for pair in pairs] + [pair["rejected"] for pair in pairs])
+        tokens = [sequence["tokens"] for sequence in sequences]
+        weights = _padded([sequence["weights"] for sequence in sequences], len_of=tokens)
+        logprobs = self._logprobs(tokens, score=weights > 0)
+        totals = (logprobs * weights).sum(dim=1)
+        count = len(pairs)
+        reference = torch.tensor(
+            [[float(pair["reference_chosen"]), float(pair["reference_rejected"])] for pair in pairs],
+            dtype=totals.dtype,
+        )
+        result = losses.dpo(
+            totals[:count],
+            totals[count:],
+            reference[:, 0],
+            reference[:, 1],
+            float(params.get("beta", 0.1)),
+            float(params.get("normalizer") or count),
+        )
+        return result, logprobs
+
+    # ---- optim_step ---------------------------------------------------------------------------------
+    def optim_step(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        model = self._require_model()
+        assert self.optimizer is not None
+        trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            trainable, float(params.get("grad_clip") or float("inf")), error_if_nonfinite=False
+        )
+        for group in self.optimizer.param_groups:
+            group["lr"] = float(params["lr"])
+            group["betas"] = tuple(params.get("betas", (0.9, 0.999)))
+            group["eps"] = float(params.get("eps", 1e-8))
+            group["weight_decay"] = float(params.get("weight_decay", 0.0))
+        if not torch.isfinite(grad_norm):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise EngineError(f"gradient norm is {float(grad_norm)}; the step was skipped")
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return {"step": self.step, "grad_norm": float(grad_norm)}
+
+    # ---- logprobs -----------------------------------------------------------------------------------
+    def logprobs(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        model = self._require_model()
+        model.eval()
+        sequences = _sequences(params.get("sequences"), weights_required=False)
+        tokens = [sequence["tokens"] for sequence in sequences]
+        with torch.no_grad():
+            if params.get("adapter", True):
+                values = self._logprobs(tokens)
+            else:
+                with model.disable_adapter():
+                    values = self._logprobs(tokens)
+        return {"logprobs": [values[index, : len(row)].tolist() for index, row in enumerate(tokens)]}
+
+    def _logprobs(self, tokens: list[list[int]], score: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-token log-probabilities ``[batch, length]``; only positions in ``score`` (default: all
+        real tokens) go through the output layer, which is a large share of the work on small models."""
+        base = self.model.get_base_model()
+        length = max(len(row) for row in tokens)
+        ids = torch.zeros((len(tokens), length), dtype=torch.long)
+        mask = torch.zeros((len(tokens), length), dtype=torch.long)
+        for index, row in enumerate(tokens):
+            ids[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[index, : len(row)] = 1
+        wanted = (mask[:, 1:] > 0) if score is None else (score[:, 1:] & (mask[:, 1:] > 0))
+        hidden = base.get_decoder()(input_ids=ids[:, :-1], attention_mask=mask[:, :-1]).last_hidden_state
+        rows, columns = wanted.nonzero(as_tuple=True)
+        targets = ids[:, 1:][rows, columns]
+        selected = hidden[rows, columns]
+        softcap = getattr(base.config, "final_logit_softcapping", None)
+        pieces = []
+        chunk = selected.shape[0] if torch.is_grad_enabled() else SCORE_CHUNK
+        for start in range(0, selected.shape[0], max(chunk, 1)):
+            logits = base.lm_head(selected[start : start + chunk]).float()
+            if softcap:
+                logits = torch.tanh(logits / softcap) * softcap
+            picked = logits.gather(1, targets[start : start + chunk, None]).squeeze(1)
+            pieces.append(picked - torch.logsumexp(logits, dim=1))
+        values = torch.cat(pieces) if pieces else hidden.new_zeros(0)
+        out = hidden.new_zeros((len(tokens), length))
+        return out.index_put((rows, columns + 1), values)
+
+    # ---- save / load ----------------------------------------------------------------------------------
+    def save(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Write a checkpoint folder atomically: PEFT safetensors, optimiser state, meta JSON, and the
+        llama.cpp LoRA GGUF when asked."""
+        from peft import get_peft_model_state_dict  # noqa: PLC0415
+
+        model = self._require_model()
+        folder = Path(params["dir"])
+        formats = params.get("formats", ["peft"])
+        temporary = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        files: dict[str, Any] = {}
+        model.save_pretrained(temporary, safe_serialization=True)
+        files["peft"] = "adapter_model.safetensors"
+        if params.get("optimizer", True) and self.optimizer is not None:
+            torch.save(
+                {"optimizer": self.optimizer.state_dict(), "step": self.step, "rng": torch.get_rng_state()},
+                temporary / "optimizer.pt",
+            )
+            files["optimizer"] = "optimizer.pt"
+        if "gguf-lora" in formats:
+            state = get_peft_model_state_dict(model)
+            export_lora_gguf(state, model.get_base_model().config, self.settings["lora"]["alpha"], temporary / "adapter.gguf")
+            files["gguf-lora"] = "adapter.gguf"
+        meta = {
+            "step": self.step,
+            "settings": self.settings,
+            "files": files,
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "client": params.get("meta", {}),
+        }
+        (temporary / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+        _replace_folder(temporary, folder)
+        return {"dir": str(folder), "files": files, "step": self.step}
+
+    def load(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        from peft import set_peft_model_state_dict  # noqa: PLC0415
+        from safetensors.torch import load_file  # noqa: PLC0415
+
+        model = self._require_model()
+        folder = Path(params["dir"])
+        meta_path = folder / "meta.json"
+        if not meta_path.is_file():
+            raise EngineError(f"not a checkpoint folder (no meta.json): {folder}")
+        meta = json.loads(meta_path.read_text())
+        if meta["settings"]["lora"] != self.settings["lora"]:
+            raise EngineError(
+                f"checkpoint LoRA settings {meta['settings']['lora']} differ from this engine's {self.settings['lora']}"
+            )
+        set_peft_model_state_dict(model, load_file(folder / "adapter_model.safetensors"))
+        optimizer_path = folder / "optimizer.pt"
+        if optimizer_path.is_file() and self.optimizer is not None:
+            saved = torch.load(optimizer_path, weights_only=False)
+            self.optimizer.load_state_dict(saved["optimizer"])
+            torch.set_rng_state(saved["rng"])
+        self.step = int(meta["step"])
+        return {"step": self.step, "meta": meta}
+
+    def _require_model(self) -> Any:
+        if self.model is None:
+            raise EngineError("no model yet: send 'create' first")
+        return self.model
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _sequences(value: Any, weights_required: bool = True) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise EngineError("'sequences' must be a non-empty list")
+    for index, sequence in enumerate(value):
+        tokens = sequence.get("tokens") if isinstance(sequence, dict) else None
+        if not isinstance(tokens, list) or len(tokens) < 2:
+            raise EngineError(f"sequences[{index}].tokens must be a list of at least 2 token ids")
+        if weights_required:
+            weights = sequence.get("weights")
+            if not isinstance(weights, list) or len(weights) != len(tokens):
+                raise EngineError(f"sequences[{index}].weights must have one weight per token ({len(tokens)})")
+    return value
+
+
+def _field(sequences: list[dict[str, Any]], name: str) -> list[list[float]]:
+    rows = []
+    for index, sequence in enumerate(sequences):
+        row = sequence.get(name)
+        if not isinstance(row, list) or len(row) != len(sequence["tokens"]):
+            raise EngineError(f"sequences[{index}].{name} must have one value per token")
+        rows.append(row)
+    return rows
+
+
+def _padded(rows: list[list[float]], len_of: list[list[int]]) -> torch.Tensor:
+    length = max(len(row) for row in len_of)
+    out = torch.zeros((len(rows), length), dtype=torch.float32)
+    for index, row in enumerate(rows):
+        out[index, : len(row)] = torch.tensor(row, dtype=torch.float32)
+    return out
+
+
+def _unpad(values: torch.Tensor, params: dict[str, Any], loss_name: Any) -> list[list[float]]:
+    if loss_name == "dpo":
+        rows = [pair["chosen"]["tokens"] for pair in params["pairs"]] + [pair["rejected"]["tokens"] for pair in params["pairs"]]
+    else:
+        rows = [sequence["tokens"] for sequence in params["sequences"]]
+    return [values[index, : len(row)].tolist() for index, row in enumerate(rows)]
+
+
+def _replace_folder(temporary: Path, folder: Path) -> None:
+    """Swap a finished folder into place; the old one (if any) is removed only after the swap."""
+    old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(temporary, folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,147 @@
+"""The engine's primitives on a tiny random llama: gradient accumulation, resume, DPO, errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from tailor_worker.engine import Engine, EngineError
+
+GOLDEN = Path(__file__).parent / "golden" / "tiny-sft-losses.json"
+
+
+def batch_of_eight() -> list[dict]:
+    generator = torch.Generator().manual_seed(7)
+    sequences = []
+    for index in range(8):
+        length = 6 + index % 4
+        tokens = torch.randint(3, 96, (length,), generator=generator).tolist()
+        prompt = 2 + index % 3  # prompt tokens carry no loss, like SFT's masked prompts
+        sequences.append({"tokens": [1, *tokens], "weights": [0.0] * prompt + [1.0] * (length + 1 - prompt)})
+    return sequences
+
+
+def new_engine(tiny_model: Path) -> Engine:
+    engine = Engine()
+    engine.create({"base": {"hf": str(tiny_model)}, "seed": 3, "threads": 1, "lora": {"rank": 4, "alpha": 8}}, print)
+    return engine
+
+
+def train(engine: Engine, micro_batches: int, steps: int) -> list[float]:
+    """SFT steps on the same 8 sequences, split into ``micro_batches`` accumulated pieces."""
+    sequences = batch_of_eight()
+    normalizer = sum(sum(sequence["weights"][1:]) for sequence in sequences)
+    size = len(sequences) // micro_batches
+    curve = []
+    for _ in range(steps):
+        loss = 0.0
+        for start in range(0, len(sequences), size):
+            reply = engine.forward_backward(
+                {"loss": "cross_entropy", "sequences": sequences[start : start + size], "normalizer": normalizer},
+                print,
+            )
+            loss += reply["loss"]
+        engine.optim_step({"lr": 0.01, "grad_clip": 1.0}, print)
+        curve.append(loss)
+    return curve
+
+
+def flat(rows: list[list[float]]) -> list[float]:
+    return [value for row in rows for value in row]
+
+
+def adapter_weights(engine: Engine) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in engine.model.named_parameters() if "lora_" in name}
+
+
+def test_accumulation_reproduces_the_golden_loss_curve(tiny_model):
+    whole = train(new_engine(tiny_model), micro_batches=1, steps=8)
+    accumulated = train(new_engine(tiny_model), micro_batches=4, steps=8)
+    assert accumulated == pytest.approx(whole, abs=1e-5)
+    assert whole[-1] < whole[0] - 0.1, "eight steps on one batch must lower its loss"
+    golden = json.loads(GOLDEN.read_text())
+    assert whole == pytest.approx(golden["losses"], abs=1e-4), "the reference curve moved"
+
+
+def test_resume_from_a_checkpoint_gives_the_same_weights(tiny_model, tmp_path):
+    straight = new_engine(tiny_model)
+    train(straight, micro_batches=2, steps=6)
+
+    first = new_engine(tiny_model)
+    train(first, micro_batches=2, steps=3)
+    first.save({"dir": str(tmp_path / "step-3")}, print)
+    resumed = new_engine(tiny_model)
+    reply = resumed.load({"dir": str(tmp_path / "step-3")}, print)
+    assert reply["step"] == 3
+    train(resumed, micro_batches=2, steps=3)
+
+    for name, value in adapter_weights(straight).items():
+        assert torch.allclose(value, adapter_weights(resumed)[name], atol=1e-6), name
+    assert resumed.step == straight.step == 6
+
+
+def test_logprobs_match_the_training_forward_and_the_adapter_can_be_switched_off(tiny_model):
+    engine = new_engine(tiny_model)
+    sequences = batch_of_eight()[:3]
+    fresh = engine.logprobs({"sequences": sequences}, print)["logprobs"]
+    base = engine.logprobs({"sequences": sequences, "adapter": False}, print)["logprobs"]
+    assert flat(fresh) == pytest.approx(flat(base), abs=1e-6), "a fresh LoRA (B = 0) is the base model"
+    reply = engine.forward_backward(
+        {"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print
+    )
+    for row, scored, sequence in zip(fresh, reply["logprobs"], sequences):
+        for value, training_value, weight in zip(row, scored, sequence["weights"]):
+            if weight > 0:
+                assert training_value == pytest.approx(value, abs=1e-5)
+    engine.optim_step({"lr": 0.05}, print)
+    trained = engine.logprobs({"sequences": sequences}, print)["logprobs"]
+    switched_off = engine.logprobs({"sequences": sequences, "adapter": False}, print)["logprobs"]
+    assert flat(switched_off) == pytest.approx(flat(base), abs=1e-6)
+    assert flat(trained) != pytest.approx(flat(base), abs=1e-4)
+
+
+def test_dpo_steps_raise_the_chosen_margin(tiny_model):
+    engine = new_engine(tiny_model)
+    chosen = {"tokens": [1, 10, 11, 12, 13], "weights": [0, 0, 1, 1, 1]}
+    rejected = {"tokens": [1, 10, 40, 41, 42], "weights": [0, 0, 1, 1, 1]}
+    reference = engine.logprobs({"sequences": [chosen, rejected], "adapter": False}, print)["logprobs"]
+    totals = [sum(value * weight for value, weight in zip(row, sequence["weights"])) for row, sequence in zip(reference, [chosen, rejected])]
+    pair = {"chosen": chosen, "rejected": rejected, "reference_chosen": totals[0], "reference_rejected": totals[1]}
+    first = engine.forward_backward({"loss": "dpo", "pairs": [pair], "beta": 0.5}, print)
+    assert first["loss"] == pytest.approx(0.6931, abs=1e-3), "policy == reference gives log 2"
+    engine.optim_step({"lr": 0.05}, print)
+    for _ in range(5):
+        reply = engine.forward_backward({"loss": "dpo", "pairs": [pair], "beta": 0.5}, print)
+        engine.optim_step({"lr": 0.05}, print)
+    assert reply["loss"] < first["loss"]
+    assert reply["metrics"]["margin_sum"] > 0
+
+
+def test_rl_losses_run_through_the_engine(tiny_model):
+    engine = new_engine(tiny_model)
+    sequence = {"tokens": [1, 10, 11, 12], "weights": [0, 0, 1, 1]}
+    sampler = engine.logprobs({"sequences": [sequence]}, print)["logprobs"][0]
+    for loss in ("importance_sampling", "ppo"):
+        reply = engine.forward_backward(
+            {"loss": loss, "sequences": [{**sequence, "sampler_logprobs": sampler, "advantages": [0, 0, 1.0, 1.0]}]},
+            print,
+        )
+        # On-policy the ratio is 1, so the loss is minus the mean advantage.
+        assert reply["loss"] == pytest.approx(-1.0, abs=1e-5)
+        assert reply["metrics"]["ratio_mean"] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bad_requests_are_engine_errors(tiny_model):
+    engine = Engine()
+    with pytest.raises(EngineError, match="create"):
+        engine.logprobs({"sequences": [{"tokens": [1, 2]}]}, print)
+    engine = new_engine(tiny_model)
+    with pytest.raises(EngineError, match="one weight per token"):
+        engine.forward_backward({"loss": "cross_entropy", "sequences": [{"tokens": [1, 2, 3], "weights": [0, 1]}]}, print)
+    with pytest.raises(EngineError, match="unknown loss"):
+        engine.forward_backward({"loss": "hinge", "sequences": [{"tokens": [1, 2], "weights": [0, 1]}]}, print)
+    with pytest.raises(EngineError, match="advantages"):
+        engine.forward_backward(
+            {"loss": "ppo", "sequences": [{"tokens": [1, 2], "weights": [0, 1], "sampler_logprobs": [0, 0]}]}, print
+        )
