@@ -6,6 +6,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerModels } from './commands/models.js';
+import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerChat(program);
   registerEval(program);
   registerCompare(program);
+  registerTrain(program);
   return program;
 }
 

@@ -57,6 +57,12 @@ export class ProgressBar {
     this.update(progress.stage, progress.completedBytes, progress.totalBytes);
   };
 
+  /** A message on its own line (the bar, if any, is redrawn by the next update). */
+  note(text: string): void {
+    if (this.quiet) return;
+    this.#stream.write(this.#interactive ? `\r${text}\x1b[K\n` : `${text}\n`);
+  }
+
   done(): void {
     if (this.#stage && this.#interactive && !this.quiet) this.#stream.write('\n');
     this.#stage = '';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { ChatMessage } from '../spec/chat-model.js';
 import { TailorError } from '../spec/errors.js';
-import { valueAt } from './task.js';
+import { renderTemplate, type Task, valueAt } from './task.js';
 
 /** One example: what the prompt is built from, the expected answer, and optionally a given output. */
 export interface EvalRecord {
@@ -202,4 +202,19 @@ export function attachOutputs(records: EvalRecord[], path: string): EvalRecord[]
   return records
     .filter((record) => outputs.has(record.id))
     .map((record) => ({ ...record, output: outputs.get(record.id) }));
+}
+
+/** The messages a model is sent for a record: its own chat prompt, or the task's system + template. */
+export function promptMessages(task: Pick<Task, 'system' | 'prompt'>, record: EvalRecord): ChatMessage[] {
+  return (
+    record.messages ?? [
+      ...(task.system ? [{ role: 'system' as const, content: task.system.trim() }] : []),
+      { role: 'user' as const, content: renderTemplate(task.prompt, record.input).trim() },
+    ]
+  );
+}
+
+/** The reference as the text a model should produce: JSON outputs compact, text as it is. */
+export function referenceText(record: EvalRecord): string {
+  return typeof record.reference === 'string' ? record.reference : JSON.stringify(record.reference);
 }

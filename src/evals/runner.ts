@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChatModel } from '../spec/chat-model.js';
 import type { WorkspaceStore } from '../store/workspace.js';
-import type { EvalRecord } from './dataset.js';
+import { type EvalRecord, promptMessages } from './dataset.js';
 import { type Grade, type Grader, GraderError, parseJson } from './graders/index.js';
 import { bootstrapMean, type Estimate, quantile } from './statistics.js';
-import { type GraderConfig, renderTemplate, type Task } from './task.js';
+import type { GraderConfig, Task } from './task.js';
 
 /**
  * An eval run: generate (or take the supplied output), grade with every grader, store each example's
@@ -184,10 +184,7 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   let costUsd: number | null = 0;
   if (output === undefined) {
     if (!options.model) throw new Error(`record ${record.id} has no output and no model was given`);
-    const messages = record.messages ?? [
-      ...(options.task.system ? [{ role: 'system' as const, content: options.task.system.trim() }] : []),
-      { role: 'user' as const, content: renderTemplate(options.task.prompt, record.input).trim() },
-    ];
+    const messages = promptMessages(options.task, record);
     const result = await options.model.generate(messages, {
       temperature: 0,
       maxTokens: options.maxTokens,

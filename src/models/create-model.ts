@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChatModel } from '../spec/chat-model.js';
 import { defaultConfig, type TailorConfig } from '../spec/config.js';
@@ -110,9 +111,22 @@ export async function createModel(
  * model id, and with it the cache key, names the exact weights.
  */
 async function resolveLlamaReference(
-  reference: Extract<ModelReference, { provider: 'llama' }>,
+  givenReference: Extract<ModelReference, { provider: 'llama' }>,
   options: CreateModelOptions,
 ) {
+  let reference = givenReference;
+  // A specialist trained in this workspace: its base plus its adapter (then any adapters given).
+  const specialist =
+    findCatalogEntry(reference.model) || existsSync(reference.model)
+      ? undefined
+      : options.store?.specialist(reference.model);
+  if (specialist) {
+    reference = {
+      ...reference,
+      model: specialist.base,
+      adapters: [{ path: specialist.adapterPath, scale: 1 }, ...reference.adapters],
+    };
+  }
   const modelPath = await resolveModelFile(reference.model, {
     pull: options.pull ?? true,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

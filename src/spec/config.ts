@@ -64,6 +64,8 @@ export const configSchema = z.strictObject({
    * evaluation engine; until then it is accepted as written and validated where it is used.
    */
   task: z.looseObject({}).optional(),
+  /** Training settings (`train.sft: {...}`), validated by the training stage (src/train/sft.ts). */
+  train: z.looseObject({}).optional(),
 });
 
 export type TailorConfig = z.infer<typeof configSchema>;

@@ -94,3 +94,27 @@ export class UnsupportedOptionError extends TailorError {
     super('unsupported-option', message);
   }
 }
+
+/**
+ * The training worker failed: it exited (crash, out of memory), stopped answering, or refused a
+ * request. `stderrTail` holds the worker's last lines of diagnostics for the report.
+ */
+export class TrainingWorkerError extends TailorError {
+  readonly stderrTail: string;
+
+  constructor(
+    code: 'worker-crashed' | 'worker-timeout' | 'worker-request-failed' | 'worker-unavailable',
+    message: string,
+    options: { cause?: unknown; hint?: string; stderrTail?: string } = {},
+  ) {
+    super(code, message, options);
+    this.stderrTail = options.stderrTail ?? '';
+  }
+}
+
+/** A training run cannot start or continue (bad data, a checkpoint that does not fit, a failed check). */
+export class TrainingError extends TailorError {
+  constructor(code: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(code, message, options);
+  }
+}

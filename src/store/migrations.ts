@@ -61,4 +61,32 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'training runs and the specialists they produce',
+    sql: `
+      CREATE TABLE training_runs (
+        id TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        base TEXT NOT NULL,
+        run_directory TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result_json TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE TABLE specialists (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        base TEXT NOT NULL,
+        base_path TEXT NOT NULL,
+        adapter_path TEXT NOT NULL,
+        training_run TEXT NOT NULL REFERENCES training_runs(id),
+        lineage_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
 ];

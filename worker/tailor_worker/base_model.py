@@ -9,6 +9,7 @@ Hugging Face folder keyed by the file's size and modification time.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -39,9 +40,6 @@ def load_base_model(base: dict[str, Any], cache_dir: str | None, progress: Progr
             model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
         except ValueError as error:
             raise BaseModelError(f"transformers cannot load {path}: {error}") from None
-        # The loaded config still says "quantised GGUF"; the weights are plain float32 now.
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
         if cached is not None:
             _write_cache(model, cached)
         return model
@@ -63,11 +61,19 @@ def _cache_folder(path: Path, cache_dir: str | None) -> Path | None:
 
 
 def _write_cache(model: torch.nn.Module, folder: Path) -> None:
-    """Write to a temporary folder, then rename: a killed worker never leaves half a cache."""
+    """Write to a temporary folder, then rename: a killed worker never leaves half a cache. The config
+    loses its "quantised GGUF" note (the weights are plain float32 now); transformers refuses to
+    save_pretrained a GGUF-loaded model, so the tensors are written with safetensors directly."""
+    from safetensors.torch import save_model  # noqa: PLC0415
+
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
-    model.save_pretrained(temporary, safe_serialization=True)
+    temporary.mkdir()
+    config = model.config.to_dict()
+    config.pop("quantization_config", None)
+    (temporary / "config.json").write_text(json.dumps(config, indent=2))
+    save_model(model, str(temporary / "model.safetensors"), metadata={"format": "pt"})
     try:
         os.replace(temporary, folder)
     except OSError:

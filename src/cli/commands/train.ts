@@ -1,0 +1,251 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parseTask } from '../../evals/task.js';
+import { disposeLlamaRuntime } from '../../models/providers/llama-runtime.js';
+import { ConfigError, TailorError } from '../../spec/errors.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
+import { type LossPoint, renderLossCurve } from '../../train/loss-plot.js';
+import { type SftConfig, sftConfigSchema } from '../../train/sft.js';
+import { trainSpecialist } from '../../train/specialist.js';
+import { commandContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
+import { ProgressBar } from '../progress.js';
+
+interface SftFlags {
+  name?: string;
+  base?: string;
+  steps?: string;
+  epochs?: string;
+  batchSize?: string;
+  microBatchSize?: string;
+  lr?: string;
+  rank?: string;
+  alpha?: string;
+  maxLength?: string;
+  evalEvery?: string;
+  validationExamples?: string;
+  checkpointEvery?: string;
+  patience?: string;
+  seed?: string;
+  limit?: string;
+  threads?: string;
+  resume?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  const train = program
+    .command('train')
+    .description('train specialists (LoRA on a local GGUF base) and inspect runs');
+
+  train
+    .command('sft')
+    .description("supervised fine-tuning on the task's train split; registers the result as llama:<name>")
+    .option('--name <name>', 'specialist name (default: <task>-sft)')
+    .option('--base <reference>', 'base model (default: defaultModel)')
+    .option('--steps <n>', 'optimiser steps (default: one epoch)')
+    .option('--epochs <n>', 'passes over the training data')
+    .option('--batch-size <n>', 'examples per optimiser step')
+    .option('--micro-batch-size <n>', 'examples per forward/backward (gradients accumulate)')
+    .option('--lr <rate>', 'peak learning rate')
+    .option('--rank <n>', 'LoRA rank')
+    .option('--alpha <n>', 'LoRA alpha')
+    .option('--max-length <n>', 'longest example in tokens (longer ones are skipped)')
+    .option('--eval-every <n>', 'validation loss every n steps')
+    .option('--validation-examples <n>', 'validation examples scored each time')
+    .option('--checkpoint-every <n>', 'checkpoint every n steps')
+    .option('--patience <n>', 'early stopping after n validations without improvement (0 = off)')
+    .option('--seed <n>', 'seed for data order and adapter initialisation')
+    .option('--limit <n>', 'only the first n training examples')
+    .option('--threads <n>', 'CPU threads (default: all cores)')
+    .option('--resume', 'continue the run of this name from its last checkpoint')
+    .action(async (flags: SftFlags) => {
+      const context = commandContext(program.opts());
+      const workspace = context.workspace;
+      if (!workspace) {
+        throw new ConfigError('tailor train needs a workspace with a task', {
+          hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+        });
+      }
+      const task = parseTask(context.config.task, workspace.paths.configFile);
+      const config = sftConfig((context.config.train as { sft?: unknown } | undefined)?.sft, flags);
+      const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+      try {
+        const result = await trainSpecialist({
+          workspace,
+          task,
+          name: flags.name ?? `${task.name}-sft`,
+          base: flags.base ?? context.config.defaultModel,
+          config,
+          ...(flags.limit ? { limit: positive(flags.limit, '--limit') } : {}),
+          ...(flags.threads ? { threads: positive(flags.threads, '--threads') } : {}),
+          resume: flags.resume === true,
+          onTransfer: bar.onTransfer,
+          onEvent: (event) => {
+            if (event.type === 'step-end') {
+              bar.update(
+                'train',
+                event.step,
+                event.totalSteps,
+                'items',
+                ` · loss ${event.loss.toFixed(3)} · ${Math.round(event.tokensPerSecond)} tok/s`,
+              );
+            } else if (event.type === 'validation-end') {
+              bar.note(
+                `validation loss ${event.loss.toFixed(4)} at step ${event.step}${event.best ? ' (best)' : ''}`,
+              );
+            } else if (event.type === 'resumed') {
+              bar.note(`resumed from step ${event.step}`);
+            } else if (event.type === 'stage') {
+              bar.note(`${event.stage}${event.detail ? `: ${event.detail}` : ''}`);
+            }
+          },
+        });
+        bar.done();
+        writeLossPlot(result.runDirectory);
+        if (context.json) {
+          printJson(result);
+          return;
+        }
+        const { sft, consistency, specialist } = result;
+        process.stdout.write(
+          `\nTrained ${specialist.name} v${specialist.version} in ${sft.steps} steps${sft.stoppedEarly ? ' (stopped early)' : ''}.\n`,
+        );
+        if (sft.firstValidationLoss !== undefined) {
+          process.stdout.write(
+            `Validation loss ${sft.firstValidationLoss.toFixed(4)} → ${sft.bestValidationLoss?.toFixed(4)} (best).\n`,
+          );
+        }
+        process.stdout.write(
+          `Consistency check passed: llama.cpp vs worker mean |Δ log p| ${consistency.adapted.meanDifference.toFixed(4)} nat (max ${consistency.adapted.maxDifference.toFixed(3)}) over ${consistency.positions} tokens; base alone ${consistency.base.meanDifference.toFixed(4)}.\n`,
+        );
+        process.stdout.write(
+          `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
+        );
+      } finally {
+        await disposeLlamaRuntime();
+        context.close();
+      }
+    });
+
+  train
+    .command('list')
+    .description('training runs and the specialists they produced')
+    .action(() => {
+      const context = commandContext(program.opts());
+      const workspace = context.workspace;
+      if (!workspace) throw new ConfigError('tailor train list needs a workspace');
+      const runs = workspace.store.trainingRuns();
+      const specialists = workspace.store.specialists();
+      if (context.json) printJson({ runs, specialists });
+      else {
+        printTable(
+          ['RUN', 'METHOD', 'BASE', 'STATUS', 'STEPS', 'VAL LOSS', 'SPECIALIST', 'STARTED'],
+          runs.map((run) => {
+            const result = run.result as { sft?: { steps: number; bestValidationLoss?: number } } | null;
+            const produced = specialists.filter((specialist) => specialist.trainingRun === run.id).at(-1);
+            return [
+              run.id,
+              run.method,
+              run.base,
+              run.status,
+              String(result?.sft?.steps ?? ''),
+              result?.sft?.bestValidationLoss?.toFixed(4) ?? '',
+              produced ? `${produced.name} v${produced.version}` : '',
+              run.createdAt.slice(0, 19),
+            ];
+          }),
+        );
+      }
+      context.close();
+    });
+
+  train
+    .command('show')
+    .description('one run: config, metrics, lineage, and its loss curve (HTML)')
+    .argument('<run>', 'run id (the specialist name)')
+    .action((id: string) => {
+      const context = commandContext(program.opts());
+      const workspace = context.workspace;
+      if (!workspace) throw new ConfigError('tailor train show needs a workspace');
+      const run = workspace.store.trainingRun(id);
+      if (!run)
+        throw new TailorError('not-found', `no training run "${id}"`, { hint: 'See tailor train list.' });
+      const plot = writeLossPlot(run.runDirectory);
+      const specialists = workspace.store.specialists().filter((specialist) => specialist.trainingRun === id);
+      if (context.json) printJson({ run, specialists, lossPlot: plot });
+      else {
+        process.stdout.write(`${run.id}: ${run.method} on ${run.base}, ${run.status}\n`);
+        process.stdout.write(`Folder: ${run.runDirectory}\n`);
+        process.stdout.write(`Config: ${JSON.stringify(run.config)}\n`);
+        for (const specialist of specialists) {
+          process.stdout.write(
+            `Produced ${specialist.name} v${specialist.version}: ${specialist.adapterPath}\n`,
+          );
+        }
+        if (plot) process.stdout.write(`Loss curve: ${plot}\n`);
+      }
+      context.close();
+    });
+}
+
+function sftConfig(fromFile: unknown, flags: SftFlags): SftConfig {
+  const overrides: Record<string, unknown> = {};
+  const number = (value: string | undefined, flag: string) =>
+    value === undefined ? undefined : positive(value, flag, true);
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set('maxSteps', number(flags.steps, '--steps'));
+  set('epochs', number(flags.epochs, '--epochs'));
+  set('batchSize', number(flags.batchSize, '--batch-size'));
+  set('microBatchSize', number(flags.microBatchSize, '--micro-batch-size'));
+  set('learningRate', number(flags.lr, '--lr'));
+  set('maxLength', number(flags.maxLength, '--max-length'));
+  set('evalEvery', number(flags.evalEvery, '--eval-every'));
+  set('validationExamples', number(flags.validationExamples, '--validation-examples'));
+  set('checkpointEvery', number(flags.checkpointEvery, '--checkpoint-every'));
+  set('earlyStoppingPatience', flags.patience === undefined ? undefined : Number(flags.patience));
+  set('seed', flags.seed === undefined ? undefined : Number(flags.seed));
+  const base = (fromFile ?? {}) as Record<string, unknown>;
+  const lora = { ...((base.lora as Record<string, unknown>) ?? {}) };
+  if (flags.rank) lora.rank = number(flags.rank, '--rank');
+  if (flags.alpha) lora.alpha = number(flags.alpha, '--alpha');
+  const result = sftConfigSchema.safeParse({ ...base, ...overrides, lora });
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `train.sft.${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid training settings:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+function positive(value: string, flag: string, fractional = false): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || (!fractional && !Number.isInteger(parsed))) {
+    throw new TailorError(
+      'usage',
+      `${flag} must be a positive ${fractional ? 'number' : 'integer'}, not "${value}"`,
+    );
+  }
+  return parsed;
+}
+
+/** Write `loss.html` beside the run's metrics; returns its path (undefined before any step). */
+function writeLossPlot(runDirectory: string): string | undefined {
+  const metricsFile = join(runDirectory, 'metrics.jsonl');
+  if (!existsSync(metricsFile)) return undefined;
+  const lines = readFileSync(metricsFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  const path = join(runDirectory, 'loss.html');
+  writeFileAtomic(
+    path,
+    renderLossCurve(
+      lines.map((line) => JSON.parse(line) as LossPoint),
+      runDirectory,
+    ),
+  );
+  return path;
+}

@@ -1,0 +1,77 @@
+import type { LlamaModel, Token } from 'node-llama-cpp';
+import { type ChatFormat, chatFormatFor, renderChatPrompt } from '../models/providers/llama-chat-format.js';
+import type { ChatMessage } from '../spec/chat-model.js';
+import { TrainingError } from '../spec/errors.js';
+import type { TokenSequence } from './worker-protocol.js';
+
+/**
+ * Training examples as token ids, rendered with exactly the chat template llama.cpp uses at inference
+ * (`renderChatPrompt`), so the adapter learns the format it is served with. The prompt's tokens get
+ * weight 0; the completion and the token that ends the assistant turn get weight 1 (the model must
+ * learn to stop, or it rambles past the JSON).
+ */
+export interface TokenizedExample extends TokenSequence {
+  id: string;
+  promptTokens: number;
+}
+
+export interface ChatTokenizer {
+  tokenize(id: string, prompt: ChatMessage[], completion: string): TokenizedExample;
+  /** The tokens of a prompt alone, as the sampler sees them. */
+  promptTokens(prompt: ChatMessage[]): Token[];
+}
+
+export function createChatTokenizer(
+  model: LlamaModel,
+  format: ChatFormat = chatFormatFor(model),
+): ChatTokenizer {
+  let endOfTurn: Token[] | undefined;
+
+  const turnEnd = (prompt: ChatMessage[], completion: string): Token[] => {
+    if (endOfTurn) return endOfTurn;
+    const rendered = renderChatPrompt(model, format, prompt);
+    const candidate = rendered.stopTokenSequences[0] ?? (model.tokens.eos === null ? [] : [model.tokens.eos]);
+    // Check the choice against the template: render the turn closed (a user turn follows) and make
+    // sure the text after the completion starts with the end-of-turn we are about to train on.
+    const closed = format.wrapper
+      .generateContextState({
+        chatHistory: [
+          ...toHistory(prompt),
+          { type: 'model', response: [completion] },
+          { type: 'user', text: 'next' },
+        ],
+      })
+      .contextText.toString();
+    const closing = closed.slice(rendered.text.length + completion.length);
+    const candidateText = model.detokenize(candidate, true);
+    if (candidate.length === 0 || !closing.startsWith(candidateText)) {
+      throw new TrainingError(
+        'template-mismatch',
+        `cannot tell how the chat template ends an assistant turn (expected ${JSON.stringify(candidateText)}, the template writes ${JSON.stringify(closing.slice(0, 40))})`,
+      );
+    }
+    endOfTurn = candidate;
+    return candidate;
+  };
+
+  return {
+    promptTokens: (prompt) => renderChatPrompt(model, format, prompt).tokens,
+    tokenize(id, prompt, completion) {
+      const rendered = renderChatPrompt(model, format, prompt);
+      const completionTokens = [...model.tokenize(completion, false), ...turnEnd(prompt, completion)];
+      const tokens = [...rendered.tokens, ...completionTokens];
+      const weights = tokens.map((_, index) => (index < rendered.tokens.length ? 0 : 1));
+      return { id, tokens: tokens.map(Number), weights, promptTokens: rendered.tokens.length };
+    },
+  };
+}
+
+function toHistory(messages: ChatMessage[]) {
+  return messages.map((message) =>
+    message.role === 'system'
+      ? { type: 'system' as const, text: message.content }
+      : message.role === 'user'
+        ? { type: 'user' as const, text: message.content }
+        : { type: 'model' as const, response: [message.content] },
+  );
+}

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type EvalRecord, loadDataset, promptMessages, referenceText } from '../evals/dataset.js';
+import type { Task } from '../evals/task.js';
+import { findCatalogEntry } from '../models/catalog.js';
+import { resolveModelFile } from '../models/model-files.js';
+import { loadLlamaModel, resolveThreads } from '../models/providers/llama-runtime.js';
+import type { ProgressListener } from '../models/pull/progress.js';
+import { TrainingError } from '../spec/errors.js';
+import { parseModelReference } from '../spec/model-reference.js';
+import type { SpecialistRecord, Workspace } from '../store/workspace.js';
+import { createChatTokenizer, type TokenizedExample } from './chat-tokens.js';
+import { assertConsistent, type ConsistencyReport, checkConsistency } from './consistency.js';
+import { runSft, type SftConfig, type SftEvent, type SftResult } from './sft.js';
+import { TrainingWorker } from './worker-client.js';
+
+/**
+ * Train a specialist end to end: data from the task's splits, tokenised with the serving template;
+ * the SFT loop on the worker; the llama.cpp consistency check; the adapter registered in the
+ * workspace so `llama:<name>` serves it everywhere a model reference is accepted.
+ */
+export interface TrainSpecialistOptions {
+  workspace: Workspace;
+  task: Task;
+  /** Specialist name; also the run id prefix. */
+  name: string;
+  /** A llama model reference for the base (`llama:smollm2-135m-instruct` or a GGUF path). */
+  base: string;
+  config: SftConfig;
+  trainSplit?: string;
+  validationSplit?: string;
+  /** Use only the first N training examples. */
+  limit?: number;
+  resume?: boolean;
+  threads?: number;
+  /** Sequences compared by the consistency check. */
+  consistencyExamples?: number;
+  onEvent?: (event: SftEvent | { type: 'stage'; stage: string; detail?: string }) => void;
+  onTransfer?: ProgressListener;
+}
+
+export interface TrainSpecialistResult {
+  specialist: SpecialistRecord;
+  sft: SftResult;
+  consistency: ConsistencyReport;
+  runDirectory: string;
+}
+
+export async function trainSpecialist(options: TrainSpecialistOptions): Promise<TrainSpecialistResult> {
+  const { workspace, task, config } = options;
+  const emit = options.onEvent ?? (() => {});
+  const trainSplit = options.trainSplit ?? 'train';
+  const validationSplit = options.validationSplit ?? 'validation';
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(options.name)) {
+    throw new TrainingError(
+      'invalid-name',
+      `specialist name "${options.name}" must be letters, digits, '.', '_' or '-'`,
+    );
+  }
+
+  // ---- data: never the test split, and nothing that overlaps it ----
+  const train = loadSplit(task, trainSplit).slice(0, options.limit);
+  const validation = task.data[validationSplit] ? loadSplit(task, validationSplit) : [];
+  guardTestSplit(task, [trainSplit, validationSplit], [...train, ...validation]);
+
+  // ---- the base: the GGUF llama.cpp serves; the worker trains on the same file ----
+  const reference = parseModelReference(options.base);
+  if (reference.provider !== 'llama' || reference.adapters.length > 0) {
+    throw new TrainingError(
+      'unsupported-base',
+      `train on a local GGUF base (llama:<name or path>), not ${options.base}`,
+    );
+  }
+  const basePath = await resolveModelFile(reference.model, {
+    pull: true,
+    ...(options.onTransfer ? { onProgress: options.onTransfer } : {}),
+  });
+  const baseName = findCatalogEntry(reference.model)?.name ?? basePath;
+  const threads = resolveThreads(options.threads ?? 0);
+
+  emit({
+    type: 'stage',
+    stage: 'tokenize',
+    detail: `${train.length} train, ${validation.length} validation examples`,
+  });
+  const llamaModel = await loadLlamaModel(basePath, { gpu: 'off', threads });
+  const tokenizer = createChatTokenizer(llamaModel);
+  const tokenize = (record: EvalRecord): TokenizedExample =>
+    tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record));
+  const trainExamples = train.map(tokenize);
+  const validationExamples = validation.map(tokenize);
+
+  const runId = options.name;
+  const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
+  workspace.store.startTrainingRun({ id: runId, method: 'sft', base: baseName, runDirectory, config });
+
+  emit({ type: 'stage', stage: 'load-base', detail: basePath });
+  const worker = await TrainingWorker.start();
+  try {
+    await worker.create({
+      base: { gguf: basePath },
+      lora: config.lora,
+      seed: config.seed,
+      threads,
+      cache_dir: join(homedir(), '.cache', 'tailor', 'worker'),
+    });
+    const sft = await runSft({
+      config,
+      runDirectory,
+      train: trainExamples,
+      validation: validationExamples,
+      worker,
+      resume: options.resume ?? false,
+      onEvent: emit,
+    });
+
+    // The worker must hold the weights being exported before the two engines are compared.
+    if (sft.adapterDirectory.endsWith('best')) await worker.load(sft.adapterDirectory);
+    emit({ type: 'stage', stage: 'consistency-check' });
+    const adapterFile = join(sft.adapterDirectory, 'adapter.gguf');
+    const checked = validationExamples.length > 0 ? validationExamples : trainExamples;
+    const consistency = await checkConsistency({
+      basePath,
+      adapterPath: adapterFile,
+      sequences: checked
+        .slice(0, options.consistencyExamples ?? 4)
+        .map(({ tokens, weights }) => ({ tokens, weights })),
+      worker,
+      threads,
+    });
+    assertConsistent(consistency);
+
+    // Every version gets its own file: llama.cpp caches adapters by path.
+    const modelsDirectory = join(workspace.paths.dataDirectory, 'models', options.name);
+    mkdirSync(modelsDirectory, { recursive: true });
+    const specialist = workspace.store.registerSpecialist(
+      {
+        name: options.name,
+        base: baseName,
+        basePath,
+        adapterPath: '',
+        trainingRun: runId,
+        lineage: {
+          method: 'sft',
+          base: baseName,
+          data: {
+            train: {
+              path: task.data[trainSplit],
+              examples: trainExamples.length,
+              sha256: fileHash(task.data[trainSplit]!),
+            },
+            validation: task.data[validationSplit]
+              ? {
+                  path: task.data[validationSplit],
+                  examples: validationExamples.length,
+                  sha256: fileHash(task.data[validationSplit]!),
+                }
+              : null,
+          },
+          config,
+          metrics: {
+            steps: sft.steps,
+            firstValidationLoss: sft.firstValidationLoss ?? null,
+            bestValidationLoss: sft.bestValidationLoss ?? null,
+          },
+          consistency,
+          runDirectory,
+        },
+      },
+      (version) => {
+        const target = join(modelsDirectory, `v${version}.gguf`);
+        const temporary = `${target}.tmp`;
+        copyFileSync(adapterFile, temporary);
+        renameSync(temporary, target);
+        return target;
+      },
+    );
+    workspace.store.finishTrainingRun(runId, 'finished', {
+      sft,
+      consistency,
+      specialist: `${specialist.name} v${specialist.version}`,
+    });
+    return { specialist, sft, consistency, runDirectory };
+  } catch (error) {
+    workspace.store.finishTrainingRun(runId, 'failed', { error: (error as Error).message });
+    throw error;
+  } finally {
+    await worker.close();
+  }
+}
+
+function loadSplit(task: Task, split: string): EvalRecord[] {
+  const path = task.data[split];
+  if (!path) {
+    throw new TrainingError(
+      'unknown-split',
+      `task.data has no split "${split}" (has: ${Object.keys(task.data).join(', ')})`,
+    );
+  }
+  const records = loadDataset(path, task.variables);
+  const missing = records.find((record) => record.reference === undefined || record.reference === null);
+  if (missing)
+    throw new TrainingError('no-reference', `${path}: record ${missing.id} has no reference to train on`);
+  return records;
+}
+
+/**
+ * The test split is for final evaluation only. Training refuses to read it, and refuses any record
+ * whose input also appears in it (a copy under another name is still a leak).
+ */
+export function guardTestSplit(task: Task, splits: string[], records: EvalRecord[]): void {
+  const testPath = task.data.test;
+  if (splits.includes('test')) {
+    throw new TrainingError('test-split-leak', 'training never reads the test split', {
+      hint: 'Train on train, tune on validation; evaluate on test only.',
+    });
+  }
+  if (!testPath) return;
+  const key = (record: EvalRecord) => JSON.stringify(record.input);
+  const testInputs = new Set(loadDataset(testPath).map(key));
+  const leaked = records.filter((record) => testInputs.has(key(record)));
+  if (leaked.length > 0) {
+    throw new TrainingError(
+      'test-split-leak',
+      `${leaked.length} training/validation record(s) also appear in the test split (e.g. ${leaked[0]!.id})`,
+      { hint: 'Remove them from the training data; the test split must stay unseen.' },
+    );
+  }
+}
+
+function fileHash(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}

@@ -1,0 +1,138 @@
+/**
+ * The worker's messages, TypeScript side. The Python side is `worker/tailor_worker/protocol.py` and
+ * `engine.py`; `PROTOCOL_VERSION` must match theirs (checked by `hello` at start-up).
+ *
+ * Token ids cross the boundary, never text. A sequence's `weights[t]` says how much predicting
+ * `tokens[t]` from the tokens before it counts; `weights[0]` is ignored. Log-probabilities come back
+ * in the same layout (0 at position 0).
+ */
+export const PROTOCOL_VERSION = 2;
+
+export type BaseModelSource = { gguf: string } | { hf: string };
+
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  dropout?: number;
+  /** Module names (`q_proj`, ...); default: every attention and MLP projection. */
+  targets?: string[];
+}
+
+export interface CreateParams {
+  base: BaseModelSource;
+  lora: LoraSettings;
+  seed: number;
+  threads?: number;
+  /** Folder for the dequantised copy of a GGUF base (saves tens of seconds on the next start). */
+  cache_dir?: string;
+}
+
+export interface CreateResult {
+  model_type: string;
+  vocab_size: number;
+  layers: number;
+  parameters: number;
+  trainable_parameters: number;
+  load_seconds: number;
+}
+
+export interface TokenSequence {
+  tokens: number[];
+  weights: number[];
+}
+
+export interface PolicySequence extends TokenSequence {
+  sampler_logprobs: number[];
+  advantages: number[];
+}
+
+export interface PreferencePair {
+  chosen: TokenSequence;
+  rejected: TokenSequence;
+  /** Summed (weighted) reference log-probabilities of each side. */
+  reference_chosen: number;
+  reference_rejected: number;
+}
+
+export type ForwardBackwardParams = (
+  | { loss: 'cross_entropy'; sequences: TokenSequence[] }
+  | {
+      loss: 'importance_sampling' | 'ppo';
+      sequences: PolicySequence[];
+      clip_low?: number;
+      clip_high?: number;
+    }
+  | { loss: 'dpo'; pairs: PreferencePair[]; beta: number }
+) & {
+  /** Divide the summed loss by this (the whole accumulated batch's weight or pair count). */
+  normalizer?: number;
+  return_logprobs?: boolean;
+};
+
+export interface ForwardBackwardResult {
+  loss: number;
+  metrics: Record<string, number>;
+  logprobs?: number[][];
+}
+
+export interface OptimStepParams {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weight_decay?: number;
+  grad_clip?: number;
+}
+
+export interface OptimStepResult {
+  step: number;
+  grad_norm: number;
+}
+
+export interface LogprobsParams {
+  sequences: Array<{ tokens: number[] }>;
+  /** false: score with the adapter switched off (the base model, e.g. DPO's reference). */
+  adapter?: boolean;
+}
+
+export interface SaveParams {
+  dir: string;
+  formats?: Array<'peft' | 'gguf-lora'>;
+  optimizer?: boolean;
+  /** Stored in the checkpoint's meta.json under `client`. */
+  meta?: Record<string, unknown>;
+}
+
+export interface SaveResult {
+  dir: string;
+  files: Partial<Record<'peft' | 'optimizer' | 'gguf-lora', string>>;
+  step: number;
+}
+
+export interface LoadResult {
+  step: number;
+  meta: { step: number; files: SaveResult['files']; client: Record<string, unknown> };
+}
+
+export interface HelloResult {
+  protocol: number;
+  python: string;
+  torch: string | null;
+}
+
+/** What each op takes and returns. */
+export interface WorkerOps {
+  hello: [{ protocol: number }, HelloResult];
+  create: [CreateParams, CreateResult];
+  forward_backward: [ForwardBackwardParams, ForwardBackwardResult];
+  optim_step: [OptimStepParams, OptimStepResult];
+  logprobs: [LogprobsParams, { logprobs: number[][] }];
+  save: [SaveParams, SaveResult];
+  load: [{ dir: string }, LoadResult];
+  shutdown: [Record<string, never>, { stopping: true }];
+}
+
+/** One line from the worker: a progress event for a request, or its reply. */
+export type WorkerLine =
+  | { id: number; event: Record<string, unknown> }
+  | { id: number | null; result: unknown }
+  | { id: number | null; error: { type: string; message: string } };
