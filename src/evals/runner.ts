@@ -197,17 +197,12 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
     latencyMs = result.latencyMs;
     costUsd = result.costUsd;
   }
-  const context = { output, parsed: parseJson(output), reference: record.reference, input: record.input };
-  const grades: Record<string, GraderOutcome> = {};
-  for (const { config, grader } of options.graders) {
-    try {
-      grades[config.name] = await grader(context);
-    } catch (error) {
-      if (!(error instanceof GraderError)) throw error;
-      grades[config.name] = { error: error.message };
-    }
-  }
-  const { score, pass } = combine(options.graders, grades, options.passThreshold ?? 0.8);
+  const { grades, score, pass } = await gradeOutput(
+    options.graders,
+    record,
+    output,
+    options.passThreshold ?? 0.8,
+  );
   return {
     exampleId: record.id,
     output,
@@ -219,6 +214,29 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
     score,
     pass,
   };
+}
+
+/**
+ * Grade one output with every grader and combine: the same grading an eval run stores, reused by
+ * training (e.g. to rank samples into preference pairs).
+ */
+export async function gradeOutput(
+  graders: { config: GraderConfig; grader: Grader }[],
+  record: Pick<EvalRecord, 'reference' | 'input'>,
+  output: string,
+  passThreshold = 0.8,
+): Promise<{ grades: Record<string, GraderOutcome>; score: number; pass: boolean }> {
+  const context = { output, parsed: parseJson(output), reference: record.reference, input: record.input };
+  const grades: Record<string, GraderOutcome> = {};
+  for (const { config, grader } of graders) {
+    try {
+      grades[config.name] = await grader(context);
+    } catch (error) {
+      if (!(error instanceof GraderError)) throw error;
+      grades[config.name] = { error: error.message };
+    }
+  }
+  return { grades, ...combine(graders, grades, passThreshold) };
 }
 
 /** Weighted mean of the graders that ran; a failed required grader fails the example whatever the rest says. */

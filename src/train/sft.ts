@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { Random } from '../evals/seeded-random.js';
 import { TrainingError } from '../spec/errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
 import type { TokenizedExample } from './chat-tokens.js';
+import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
 import type { TrainingWorker } from './worker-client.js';
 
 /**
- * Supervised fine-tuning with LoRA: the loop, top to bottom. The worker holds the model and does the
- * tensor work; everything else (data order, batching, schedule, validation, early stopping,
- * checkpoints, resume) is here.
- *
- * Run folder: `config.json` (config + data fingerprint), `metrics.jsonl` (one line per step and per
- * validation), `state.json` (the last checkpoint), `checkpoints/step-N/`, `best/` (lowest validation
- * loss, with the llama.cpp adapter) and `final/`.
+ * Supervised fine-tuning with LoRA. The worker holds the model and does the tensor work; this file
+ * owns the data order (seeded, length-bucketed), one optimiser step (micro-batches accumulated to the
+ * batch), the learning-rate schedule and the validation loss. The run folder, resume, validation
+ * cadence, early stopping and checkpoints are the shared training loop's (training-loop.ts).
  */
 export const sftConfigSchema = z.strictObject({
   lora: z
@@ -53,19 +48,7 @@ export const sftConfigSchema = z.strictObject({
 });
 export type SftConfig = z.infer<typeof sftConfigSchema>;
 
-export type SftEvent =
-  | {
-      type: 'step-end';
-      step: number;
-      totalSteps: number;
-      loss: number;
-      learningRate: number;
-      tokensPerSecond: number;
-      elapsedSeconds: number;
-    }
-  | { type: 'validation-end'; step: number; loss: number; best: boolean }
-  | { type: 'checkpoint-saved'; step: number; dir: string }
-  | { type: 'resumed'; step: number };
+export type SftEvent = LoopEvent;
 
 export interface SftOptions {
   config: SftConfig;
@@ -79,28 +62,12 @@ export interface SftOptions {
   onEvent?: (event: SftEvent) => void;
 }
 
-export interface SftResult {
-  steps: number;
-  /** Checkpoint folder holding the adapter to serve (`adapter.gguf`): best on validation, else final. */
-  adapterDirectory: string;
-  bestValidationLoss: number | undefined;
-  firstValidationLoss: number | undefined;
-  stoppedEarly: boolean;
+export interface SftResult extends LoopResult {
   skippedTooLong: number;
 }
 
-interface RunState {
-  step: number;
-  checkpoint: string;
-  bestValidationLoss: number | null;
-  firstValidationLoss: number | null;
-  validationsWithoutImprovement: number;
-  elapsedSeconds: number;
-}
-
 export async function runSft(options: SftOptions): Promise<SftResult> {
-  const { config, worker, runDirectory } = options;
-  const emit = options.onEvent ?? (() => {});
+  const { config, worker } = options;
   const train = options.train.filter((example) => example.tokens.length <= config.maxLength);
   const skippedTooLong = options.train.length - train.length;
   const validation = options.validation
@@ -112,77 +79,12 @@ export async function runSft(options: SftOptions): Promise<SftResult> {
       `no training example fits in maxLength ${config.maxLength} tokens`,
     );
   }
-
-  // ---- the run folder: a fresh run writes its config; a resumed one must match it ----
-  mkdirSync(join(runDirectory, 'checkpoints'), { recursive: true });
-  const fingerprint = dataFingerprint(train, validation);
-  const configFile = join(runDirectory, 'config.json');
-  const metricsFile = join(runDirectory, 'metrics.jsonl');
-  const stateFile = join(runDirectory, 'state.json');
-  let state: RunState = {
-    step: 0,
-    checkpoint: '',
-    bestValidationLoss: null,
-    firstValidationLoss: null,
-    validationsWithoutImprovement: 0,
-    elapsedSeconds: 0,
-  };
-  if (options.resume && existsSync(stateFile)) {
-    const saved = JSON.parse(readFileSync(configFile, 'utf8')) as { config: SftConfig; fingerprint: string };
-    if (JSON.stringify(saved.config) !== JSON.stringify(config) || saved.fingerprint !== fingerprint) {
-      throw new TrainingError(
-        'resume-mismatch',
-        `cannot resume ${runDirectory}: its config or data differ from this run's`,
-        {
-          hint: 'Resume with the same flags and data, or start a new run.',
-        },
-      );
-    }
-    state = JSON.parse(readFileSync(stateFile, 'utf8')) as RunState;
-    await worker.load(state.checkpoint);
-    truncateMetrics(metricsFile, state.step);
-    emit({ type: 'resumed', step: state.step });
-  } else {
-    if (existsSync(stateFile)) {
-      throw new TrainingError('run-exists', `${runDirectory} already holds a run`, {
-        hint: 'Pass --resume to continue it, or choose another run name.',
-      });
-    }
-    writeFileAtomic(configFile, `${JSON.stringify({ config, fingerprint }, null, 2)}\n`);
-    writeFileSync(metricsFile, '');
-  }
-
-  // ---- the data order is a pure function of (seed, data, config): a resumed run skips ahead ----
+  // The data order is a pure function of (seed, data, config): a resumed run skips ahead in it.
   const batches = planBatches(train, config);
-  const totalSteps = batches.length;
-  const started = performance.now() / 1000 - state.elapsedSeconds;
-  let stoppedEarly = false;
 
-  const validate = async (step: number): Promise<void> => {
-    if (validation.length === 0) return;
-    const loss = await validationLoss(worker, validation, config.microBatchSize);
-    state.firstValidationLoss ??= loss;
-    const best = state.bestValidationLoss === null || loss < state.bestValidationLoss;
-    appendFileSync(metricsFile, `${JSON.stringify({ type: 'validation', step, loss })}\n`);
-    if (best) {
-      state.bestValidationLoss = loss;
-      state.validationsWithoutImprovement = 0;
-      await worker.save({
-        dir: join(runDirectory, 'best'),
-        formats: ['peft', 'gguf-lora'],
-        optimizer: false,
-        meta: { step, validationLoss: loss },
-      });
-    } else {
-      state.validationsWithoutImprovement += 1;
-    }
-    emit({ type: 'validation-end', step, loss, best });
-  };
-
-  if (state.step === 0) await validate(0);
-  for (let step = state.step; step < totalSteps; step += 1) {
-    const batch = batches[step]!;
-    const stepStarted = performance.now();
+  const step = async (batch: TokenizedExample[], index: number): Promise<StepOutcome> => {
+    // Every micro-batch divides by the whole batch's completion tokens, so accumulated gradients
+    // equal one big batch's exactly.
     const normalizer = batch.reduce((sum, example) => sum + completionWeight(example), 0);
     let loss = 0;
     for (let start = 0; start < batch.length; start += config.microBatchSize) {
@@ -194,85 +96,53 @@ export async function runSft(options: SftOptions): Promise<SftResult> {
       });
       loss += reply.loss;
     }
-    const learningRate = learningRateAt(step, totalSteps, config);
+    const learningRate = learningRateAt(index, batches.length, config);
     const { grad_norm: gradNorm } = await worker.optimStep({
       lr: learningRate,
       weight_decay: config.weightDecay,
       grad_clip: config.gradClip,
     });
     const tokens = batch.reduce((sum, example) => sum + example.tokens.length, 0);
-    const seconds = (performance.now() - stepStarted) / 1000;
-    const elapsedSeconds = performance.now() / 1000 - started;
-    const done = step + 1;
-    appendFileSync(
-      metricsFile,
-      `${JSON.stringify({ type: 'train', step: done, loss, learningRate, gradNorm, tokens, tokensPerSecond: tokens / seconds, elapsedSeconds })}\n`,
-    );
-    emit({
-      type: 'step-end',
-      step: done,
-      totalSteps,
-      loss,
-      learningRate,
-      tokensPerSecond: tokens / seconds,
-      elapsedSeconds,
-    });
-
-    const last = done === totalSteps;
-    if (done % config.evalEvery === 0 || last) {
-      await validate(done);
-      if (
-        config.earlyStoppingPatience > 0 &&
-        state.validationsWithoutImprovement >= config.earlyStoppingPatience
-      ) {
-        stoppedEarly = !last;
-      }
-    }
-    if (done % config.checkpointEvery === 0 || last || stoppedEarly) {
-      const dir = join(runDirectory, 'checkpoints', `step-${done}`);
-      await worker.save({ dir, formats: ['peft'], meta: { step: done } });
-      state = { ...state, step: done, checkpoint: dir, elapsedSeconds };
-      writeFileAtomic(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-      pruneCheckpoints(runDirectory, done, config);
-      emit({ type: 'checkpoint-saved', step: done, dir });
-    }
-    if (stoppedEarly) break;
-  }
-
-  const finalDirectory = join(runDirectory, 'final');
-  await worker.save({
-    dir: finalDirectory,
-    formats: ['peft', 'gguf-lora'],
-    optimizer: false,
-    meta: { step: state.step },
-  });
-  const bestDirectory = join(runDirectory, 'best');
-  return {
-    steps: state.step,
-    adapterDirectory: existsSync(join(bestDirectory, 'adapter.gguf')) ? bestDirectory : finalDirectory,
-    bestValidationLoss: state.bestValidationLoss ?? undefined,
-    firstValidationLoss: state.firstValidationLoss ?? undefined,
-    stoppedEarly,
-    skippedTooLong,
+    return { loss, learningRate, tokens, metrics: { gradNorm } };
   };
+
+  const result = await runTrainingLoop({
+    runDirectory: options.runDirectory,
+    config,
+    fingerprint: dataFingerprint(train, validation),
+    settings: config,
+    batches,
+    worker,
+    step,
+    ...(validation.length > 0
+      ? { validate: () => validationLoss(worker, validation, config.microBatchSize) }
+      : {}),
+    ...(options.resume ? { resume: true } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  return { ...result, skippedTooLong };
 }
 
 /**
  * Batches for every step. Each epoch shuffles with its own seed, then sorts windows of 16 batches by
  * length and cuts them into batches (length bucketing: similar lengths pad less), then shuffles the
- * batch order so lengths do not trend through the epoch.
+ * batch order so lengths do not trend through the epoch. Shared by SFT and DPO.
  */
-export function planBatches(examples: TokenizedExample[], config: SftConfig): TokenizedExample[][] {
-  const perEpoch = Math.ceil(examples.length / config.batchSize);
+export function planBatches<T>(
+  items: T[],
+  config: Pick<SftConfig, 'batchSize' | 'maxSteps' | 'epochs' | 'seed'>,
+  length: (item: T) => number = (item) => (item as TokenizedExample).tokens.length,
+): T[][] {
+  const perEpoch = Math.ceil(items.length / config.batchSize);
   const totalSteps = config.maxSteps ?? Math.ceil(config.epochs * perEpoch);
-  const batches: TokenizedExample[][] = [];
+  const batches: T[][] = [];
   for (let epoch = 0; batches.length < totalSteps; epoch += 1) {
     const random = new Random(config.seed * 1_000_003 + epoch);
-    const shuffled = random.shuffle(examples);
+    const shuffled = random.shuffle(items);
     const window = config.batchSize * 16;
-    const epochBatches: TokenizedExample[][] = [];
+    const epochBatches: T[][] = [];
     for (let start = 0; start < shuffled.length; start += window) {
-      const sorted = shuffled.slice(start, start + window).sort((a, b) => a.tokens.length - b.tokens.length);
+      const sorted = shuffled.slice(start, start + window).sort((a, b) => length(a) - length(b));
       for (let cut = 0; cut < sorted.length; cut += config.batchSize) {
         epochBatches.push(sorted.slice(cut, cut + config.batchSize));
       }
@@ -283,7 +153,11 @@ export function planBatches(examples: TokenizedExample[], config: SftConfig): To
 }
 
 /** Linear warm-up, then cosine or linear decay to a tenth of the peak (or constant). */
-export function learningRateAt(step: number, totalSteps: number, config: SftConfig): number {
+export function learningRateAt(
+  step: number,
+  totalSteps: number,
+  config: Pick<SftConfig, 'learningRate' | 'warmupSteps' | 'schedule'>,
+): number {
   const peak = config.learningRate;
   if (step < config.warmupSteps) return (peak * (step + 1)) / config.warmupSteps;
   if (config.schedule === 'constant') return peak;
@@ -319,24 +193,8 @@ function completionWeight(example: TokenizedExample): number {
   return example.weights.slice(1).reduce((sum, value) => sum + value, 0);
 }
 
-function dataFingerprint(train: TokenizedExample[], validation: TokenizedExample[]): string {
+export function dataFingerprint(train: TokenizedExample[], validation: TokenizedExample[]): string {
   const hash = createHash('sha256');
   for (const example of [...train, ...validation]) hash.update(`${example.id}:${example.tokens.join(',')}\n`);
   return hash.digest('hex').slice(0, 16);
-}
-
-/** Drop metrics past the checkpoint a resumed run restarts from, so the curve has no duplicates. */
-function truncateMetrics(file: string, step: number): void {
-  if (!existsSync(file)) return;
-  const kept = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step);
-  writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
-}
-
-function pruneCheckpoints(runDirectory: string, current: number, config: SftConfig): void {
-  const oldest = current - config.keepCheckpoints * config.checkpointEvery;
-  for (let step = config.checkpointEvery; step <= oldest; step += config.checkpointEvery) {
-    rmSync(join(runDirectory, 'checkpoints', `step-${step}`), { recursive: true, force: true });
-  }
 }

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EvalRecord, loadDataset, promptMessages, referenceText } from '../evals/dataset.js';
+import { Random } from '../evals/seeded-random.js';
 import type { Task } from '../evals/task.js';
 import { findCatalogEntry } from '../models/catalog.js';
 import { resolveModelFile } from '../models/model-files.js';
@@ -13,7 +14,9 @@ import { parseModelReference } from '../spec/model-reference.js';
 import type { SpecialistRecord, Workspace } from '../store/workspace.js';
 import { createChatTokenizer, type TokenizedExample } from './chat-tokens.js';
 import { assertConsistent, type ConsistencyReport, checkConsistency } from './consistency.js';
-import { runSft, type SftConfig, type SftEvent, type SftResult } from './sft.js';
+import { type DpoConfig, loadPreferencePairs, type PreferenceExample, runDpo } from './dpo.js';
+import { runSft, type SftConfig, type SftEvent } from './sft.js';
+import type { LoopResult } from './training-loop.js';
 import { TrainingWorker } from './worker-client.js';
 
 /**
@@ -28,7 +31,7 @@ export interface TrainSpecialistOptions {
   name: string;
   /** A llama model reference for the base (`llama:smollm2-135m-instruct` or a GGUF path). */
   base: string;
-  config: SftConfig;
+  method: TrainingMethod;
   trainSplit?: string;
   validationSplit?: string;
   /** Use only the first N training examples. */
@@ -41,15 +44,25 @@ export interface TrainSpecialistOptions {
   onTransfer?: ProgressListener;
 }
 
+/**
+ * SFT learns the task's references; DPO learns preferences from `{id, input | messages, chosen,
+ * rejected}` JSONL records, optionally continuing from a specialist (its adapter is the starting point
+ * and the DPO reference).
+ */
+export type TrainingMethod =
+  | { kind: 'sft'; config: SftConfig }
+  | { kind: 'dpo'; config: DpoConfig; pairsFile: string; initFrom?: string };
+
 export interface TrainSpecialistResult {
   specialist: SpecialistRecord;
-  sft: SftResult;
+  training: LoopResult;
   consistency: ConsistencyReport;
   runDirectory: string;
 }
 
 export async function trainSpecialist(options: TrainSpecialistOptions): Promise<TrainSpecialistResult> {
-  const { workspace, task, config } = options;
+  const { workspace, task, method } = options;
+  const config = method.config;
   const emit = options.onEvent ?? (() => {});
   const trainSplit = options.trainSplit ?? 'train';
   const validationSplit = options.validationSplit ?? 'validation';
@@ -61,9 +74,13 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   }
 
   // ---- data: never the test split, and nothing that overlaps it ----
-  const train = loadSplit(task, trainSplit).slice(0, options.limit);
-  const validation = task.data[validationSplit] ? loadSplit(task, validationSplit) : [];
-  guardTestSplit(task, [trainSplit, validationSplit], [...train, ...validation]);
+  guardTestSplit(task, [trainSplit, validationSplit], []);
+  const train = method.kind === 'sft' ? loadSplit(task, trainSplit).slice(0, options.limit) : [];
+  const validation =
+    method.kind === 'sft' && task.data[validationSplit] ? loadSplit(task, validationSplit) : [];
+  const pairRecords =
+    method.kind === 'dpo' ? loadPreferencePairs(method.pairsFile, task).slice(0, options.limit) : [];
+  guardTestSplit(task, [trainSplit, validationSplit], [...train, ...validation, ...pairRecords]);
 
   // ---- the base: the GGUF llama.cpp serves; the worker trains on the same file ----
   const reference = parseModelReference(options.base);
@@ -83,7 +100,10 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   emit({
     type: 'stage',
     stage: 'tokenize',
-    detail: `${train.length} train, ${validation.length} validation examples`,
+    detail:
+      method.kind === 'sft'
+        ? `${train.length} train, ${validation.length} validation examples`
+        : `${pairRecords.length} preference pairs`,
   });
   const llamaModel = await loadLlamaModel(basePath, { gpu: 'off', threads });
   const tokenizer = createChatTokenizer(llamaModel);
@@ -91,10 +111,19 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
     tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record));
   const trainExamples = train.map(tokenize);
   const validationExamples = validation.map(tokenize);
+  // DPO: one pair in ten (seeded) is held out for the validation loss.
+  const pairs: PreferenceExample[] = pairRecords.map((record) => ({
+    id: record.id,
+    chosen: tokenizer.tokenize(`${record.id}:chosen`, promptMessages(task, record), record.chosen),
+    rejected: tokenizer.tokenize(`${record.id}:rejected`, promptMessages(task, record), record.rejected),
+  }));
+  const heldOut = new Set(
+    new Random(config.seed).sample(pairs, Math.floor(pairs.length / 10)).map((pair) => pair.id),
+  );
 
   const runId = options.name;
   const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
-  workspace.store.startTrainingRun({ id: runId, method: 'sft', base: baseName, runDirectory, config });
+  workspace.store.startTrainingRun({ id: runId, method: method.kind, base: baseName, runDirectory, config });
 
   emit({ type: 'stage', stage: 'load-base', detail: basePath });
   const worker = await TrainingWorker.start();
@@ -106,21 +135,32 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       threads,
       cache_dir: join(homedir(), '.cache', 'tailor', 'worker'),
     });
-    const sft = await runSft({
-      config,
-      runDirectory,
-      train: trainExamples,
-      validation: validationExamples,
-      worker,
-      resume: options.resume ?? false,
-      onEvent: emit,
-    });
+    if (method.kind === 'dpo' && method.initFrom) {
+      const parent = workspace.store.specialist(method.initFrom);
+      if (!parent) throw new TrainingError('not-found', `no specialist "${method.initFrom}" to start from`);
+      await worker.load(parent.lineage.adapterDirectory as string);
+    }
+    const common = { runDirectory, worker, resume: options.resume ?? false, onEvent: emit };
+    const training =
+      method.kind === 'sft'
+        ? await runSft({
+            ...common,
+            config: method.config,
+            train: trainExamples,
+            validation: validationExamples,
+          })
+        : await runDpo({
+            ...common,
+            config: method.config,
+            pairs: pairs.filter((pair) => !heldOut.has(pair.id)),
+            validation: pairs.filter((pair) => heldOut.has(pair.id)),
+          });
 
     // The worker must hold the weights being exported before the two engines are compared.
-    if (sft.adapterDirectory.endsWith('best')) await worker.load(sft.adapterDirectory);
+    if (training.adapterDirectory.endsWith('best')) await worker.load(training.adapterDirectory);
     emit({ type: 'stage', stage: 'consistency-check' });
-    const adapterFile = join(sft.adapterDirectory, 'adapter.gguf');
-    const checked = validationExamples.length > 0 ? validationExamples : trainExamples;
+    const adapterFile = join(training.adapterDirectory, 'adapter.gguf');
+    const checked = [...validationExamples, ...trainExamples, ...pairs.map((pair) => pair.chosen)];
     const consistency = await checkConsistency({
       basePath,
       adapterPath: adapterFile,
@@ -143,8 +183,14 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
         adapterPath: '',
         trainingRun: runId,
         lineage: {
-          method: 'sft',
+          method: method.kind,
           base: baseName,
+          ...(method.kind === 'dpo'
+            ? {
+                pairs: { path: method.pairsFile, pairs: pairs.length, sha256: fileHash(method.pairsFile) },
+                initFrom: method.initFrom ?? null,
+              }
+            : {}),
           data: {
             train: {
               path: task.data[trainSplit],
@@ -161,12 +207,13 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
           },
           config,
           metrics: {
-            steps: sft.steps,
-            firstValidationLoss: sft.firstValidationLoss ?? null,
-            bestValidationLoss: sft.bestValidationLoss ?? null,
+            steps: training.steps,
+            firstValidationLoss: training.firstValidationLoss ?? null,
+            bestValidationLoss: training.bestValidationLoss ?? null,
           },
           consistency,
           runDirectory,
+          adapterDirectory: training.adapterDirectory,
         },
       },
       (version) => {
@@ -178,11 +225,11 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       },
     );
     workspace.store.finishTrainingRun(runId, 'finished', {
-      sft,
+      training,
       consistency,
       specialist: `${specialist.name} v${specialist.version}`,
     });
-    return { specialist, sft, consistency, runDirectory };
+    return { specialist, training, consistency, runDirectory };
   } catch (error) {
     workspace.store.finishTrainingRun(runId, 'failed', { error: (error as Error).message });
     throw error;
@@ -217,7 +264,7 @@ export function guardTestSplit(task: Task, splits: string[], records: EvalRecord
       hint: 'Train on train, tune on validation; evaluate on test only.',
     });
   }
-  if (!testPath) return;
+  if (!testPath || records.length === 0) return;
   const key = (record: EvalRecord) => JSON.stringify(record.input);
   const testInputs = new Set(loadDataset(testPath).map(key));
   const leaked = records.filter((record) => testInputs.has(key(record)));

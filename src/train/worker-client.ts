@@ -85,6 +85,8 @@ export class TrainingWorker {
     });
     this.process.stdout.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
     this.process.stderr.setEncoding('utf8').on('data', (chunk: string) => this.onStderr(chunk));
+    // Writing to a worker that just died fails with EPIPE; the 'close' handler reports the death.
+    this.process.stdin.on('error', () => {});
     this.process.on('error', (error) => this.fail(this.crashError(`could not start: ${error.message}`)));
     // 'close' (not 'exit') fires after stderr is drained, so the error carries the worker's last words.
     this.process.on('close', (code, signal) => {
@@ -158,6 +160,11 @@ export class TrainingWorker {
 
   kill(): void {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+  }
+
+  /** The worker's process id (for supervision and tests). */
+  get pid(): number | undefined {
+    return this.process.pid;
   }
 
   get stderrTail(): string {

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The reference task's test split is for final evaluation only: nothing may train or tune on it.
- * Until the training stage enforces this at run time, the code base is scanned: only these files may
- * name the test split's file.
+ * Training enforces this at run time (src/train/specialist.ts refuses the test split and any record
+ * copied from it); on top of that the code base is scanned: only these files may name the test
+ * split's file.
  */
 const repository = join(import.meta.dirname, '..', '..', '..');
 const allowed = new Set([

@@ -1,16 +1,32 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadDataset, promptMessages } from '../../evals/dataset.js';
+import { createGrader } from '../../evals/graders/index.js';
 import { parseTask } from '../../evals/task.js';
+import { createModel } from '../../models/create-model.js';
 import { disposeLlamaRuntime } from '../../models/providers/llama-runtime.js';
+import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError, TailorError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { type DpoConfig, dpoConfigSchema, pairsFromGradedSamples } from '../../train/dpo.js';
 import { type LossPoint, renderLossCurve } from '../../train/loss-plot.js';
 import { type SftConfig, sftConfigSchema } from '../../train/sft.js';
-import { trainSpecialist } from '../../train/specialist.js';
+import { guardTestSplit, type TrainingMethod, trainSpecialist } from '../../train/specialist.js';
 import { commandContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
+
+interface PairsFlags {
+  out: string;
+  model?: string;
+  split: string;
+  samples: string;
+  temperature: string;
+  graders?: string;
+  minMargin: string;
+  limit?: string;
+}
 
 interface SftFlags {
   name?: string;
@@ -31,6 +47,88 @@ interface SftFlags {
   limit?: string;
   threads?: string;
   resume?: boolean;
+  pairs?: string;
+  from?: string;
+  beta?: string;
+}
+
+async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlags): Promise<void> {
+  const context = commandContext(program.opts());
+  const workspace = context.workspace;
+  if (!workspace) {
+    throw new ConfigError('tailor train needs a workspace with a task', {
+      hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+    });
+  }
+  const task = parseTask(context.config.task, workspace.paths.configFile);
+  const fromFile = (context.config.train as Record<string, unknown> | undefined)?.[kind];
+  const config = trainingConfig(kind, fromFile, flags);
+  const method: TrainingMethod =
+    kind === 'sft'
+      ? { kind, config }
+      : {
+          kind,
+          config: config as DpoConfig,
+          pairsFile: resolve(flags.pairs!),
+          ...(flags.from ? { initFrom: flags.from } : {}),
+        };
+  const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+  try {
+    const result = await trainSpecialist({
+      workspace,
+      task,
+      name: flags.name ?? `${task.name}-${kind}`,
+      base: flags.base ?? context.config.defaultModel,
+      method,
+      ...(flags.limit ? { limit: positive(flags.limit, '--limit') } : {}),
+      ...(flags.threads ? { threads: positive(flags.threads, '--threads') } : {}),
+      resume: flags.resume === true,
+      onTransfer: bar.onTransfer,
+      onEvent: (event) => {
+        if (event.type === 'step-end') {
+          bar.update(
+            'train',
+            event.step,
+            event.totalSteps,
+            'items',
+            ` · loss ${event.loss.toFixed(3)} · ${Math.round(event.tokensPerSecond)} tok/s`,
+          );
+        } else if (event.type === 'validation-end') {
+          bar.note(
+            `validation loss ${event.loss.toFixed(4)} at step ${event.step}${event.best ? ' (best)' : ''}`,
+          );
+        } else if (event.type === 'resumed') {
+          bar.note(`resumed from step ${event.step}`);
+        } else if (event.type === 'stage') {
+          bar.note(`${event.stage}${event.detail ? `: ${event.detail}` : ''}`);
+        }
+      },
+    });
+    bar.done();
+    writeLossPlot(result.runDirectory);
+    if (context.json) {
+      printJson(result);
+      return;
+    }
+    const { training, consistency, specialist } = result;
+    process.stdout.write(
+      `\nTrained ${specialist.name} v${specialist.version} in ${training.steps} steps${training.stoppedEarly ? ' (stopped early)' : ''}.\n`,
+    );
+    if (training.firstValidationLoss !== undefined) {
+      process.stdout.write(
+        `Validation loss ${training.firstValidationLoss.toFixed(4)} → ${training.bestValidationLoss?.toFixed(4)} (best).\n`,
+      );
+    }
+    process.stdout.write(
+      `Consistency check passed: llama.cpp vs worker mean |Δ log p| ${consistency.adapted.meanDifference.toFixed(4)} nat (max ${consistency.adapted.maxDifference.toFixed(3)}) over ${consistency.positions} tokens; base alone ${consistency.base.meanDifference.toFixed(4)}.\n`,
+    );
+    process.stdout.write(
+      `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
+    );
+  } finally {
+    await disposeLlamaRuntime();
+    context.close();
+  }
 }
 
 export function registerTrain(program: Command): void {
@@ -38,91 +136,125 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train specialists (LoRA on a local GGUF base) and inspect runs');
 
+  const withTrainingFlags = (command: Command) =>
+    command
+      .option('--name <name>', 'specialist name (default: <task>-<method>)')
+      .option('--base <reference>', 'base model (default: defaultModel)')
+      .option('--steps <n>', 'optimiser steps (default: one epoch)')
+      .option('--epochs <n>', 'passes over the training data')
+      .option('--batch-size <n>', 'examples per optimiser step')
+      .option('--micro-batch-size <n>', 'examples per forward/backward (gradients accumulate)')
+      .option('--lr <rate>', 'peak learning rate')
+      .option('--rank <n>', 'LoRA rank')
+      .option('--alpha <n>', 'LoRA alpha')
+      .option('--max-length <n>', 'longest example in tokens (longer ones are skipped)')
+      .option('--eval-every <n>', 'validation loss every n steps')
+      .option('--validation-examples <n>', 'validation examples scored each time')
+      .option('--checkpoint-every <n>', 'checkpoint every n steps')
+      .option('--patience <n>', 'early stopping after n validations without improvement (0 = off)')
+      .option('--seed <n>', 'seed for data order and adapter initialisation')
+      .option('--limit <n>', 'only the first n training examples')
+      .option('--threads <n>', 'CPU threads (default: all cores)')
+      .option('--resume', 'continue the run of this name from its last checkpoint');
+
+  withTrainingFlags(
+    train
+      .command('sft')
+      .description("supervised fine-tuning on the task's train split; registers the result as llama:<name>"),
+  ).action((flags: SftFlags) => runTraining(program, 'sft', flags));
+
+  withTrainingFlags(
+    train
+      .command('dpo')
+      .description('preference training (DPO) on {input, chosen, rejected} pairs; registers llama:<name>')
+      .requiredOption('--pairs <file>', 'JSONL of {id, input | messages, chosen, rejected}')
+      .option('--from <specialist>', 'start from this specialist (its adapter is also the DPO reference)')
+      .option('--beta <n>', 'DPO beta (0.1)'),
+  ).action((flags: SftFlags) => runTraining(program, 'dpo', flags));
+
   train
-    .command('sft')
-    .description("supervised fine-tuning on the task's train split; registers the result as llama:<name>")
-    .option('--name <name>', 'specialist name (default: <task>-sft)')
-    .option('--base <reference>', 'base model (default: defaultModel)')
-    .option('--steps <n>', 'optimiser steps (default: one epoch)')
-    .option('--epochs <n>', 'passes over the training data')
-    .option('--batch-size <n>', 'examples per optimiser step')
-    .option('--micro-batch-size <n>', 'examples per forward/backward (gradients accumulate)')
-    .option('--lr <rate>', 'peak learning rate')
-    .option('--rank <n>', 'LoRA rank')
-    .option('--alpha <n>', 'LoRA alpha')
-    .option('--max-length <n>', 'longest example in tokens (longer ones are skipped)')
-    .option('--eval-every <n>', 'validation loss every n steps')
-    .option('--validation-examples <n>', 'validation examples scored each time')
-    .option('--checkpoint-every <n>', 'checkpoint every n steps')
-    .option('--patience <n>', 'early stopping after n validations without improvement (0 = off)')
-    .option('--seed <n>', 'seed for data order and adapter initialisation')
-    .option('--limit <n>', 'only the first n training examples')
-    .option('--threads <n>', 'CPU threads (default: all cores)')
-    .option('--resume', 'continue the run of this name from its last checkpoint')
-    .action(async (flags: SftFlags) => {
+    .command('pairs')
+    .description(
+      'build DPO pairs from graded samples: best vs worst of k samples per prompt, by the task graders',
+    )
+    .requiredOption('--out <file>', 'where to write the {id, input, chosen, rejected, margin} JSONL')
+    .option('-m, --model <reference>', 'model that samples (default: defaultModel)')
+    .option('--split <name>', 'prompts from this split', 'train')
+    .option('--samples <n>', 'samples per prompt', '4')
+    .option('--temperature <t>', 'sampling temperature', '0.8')
+    .option('--graders <names>', 'comma-separated subset of the task graders (default: all)')
+    .option('--min-margin <x>', 'keep a pair only when best and worst scores differ by this much', '0.1')
+    .option('--limit <n>', 'only the first n prompts')
+    .action(async (flags: PairsFlags) => {
       const context = commandContext(program.opts());
       const workspace = context.workspace;
-      if (!workspace) {
-        throw new ConfigError('tailor train needs a workspace with a task', {
-          hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
-        });
-      }
+      if (!workspace) throw new ConfigError('tailor train pairs needs a workspace with a task');
       const task = parseTask(context.config.task, workspace.paths.configFile);
-      const config = sftConfig((context.config.train as { sft?: unknown } | undefined)?.sft, flags);
+      guardTestSplit(task, [flags.split], []);
+      const path = task.data[flags.split];
+      if (!path) throw new ConfigError(`task.data has no split "${flags.split}"`);
+      const records = loadDataset(path, task.variables).slice(
+        0,
+        flags.limit ? positive(flags.limit, '--limit') : undefined,
+      );
+      const wanted = flags.graders?.split(',').map((name) => name.trim());
+      const models = new Map<string, Promise<ChatModel>>();
+      const modelFor = (reference: string) => {
+        if (!models.has(reference))
+          models.set(reference, createModel(reference, { config: context.config, store: workspace.store }));
+        return models.get(reference)!;
+      };
+      const graders = await Promise.all(
+        task.graders
+          .filter((config) => !wanted || wanted.includes(config.name))
+          .map(async (config) => ({
+            config,
+            grader: await createGrader(config, task, (reference) =>
+              modelFor(reference ?? context.config.defaultModel),
+            ),
+          })),
+      );
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
       try {
-        const result = await trainSpecialist({
-          workspace,
-          task,
-          name: flags.name ?? `${task.name}-sft`,
-          base: flags.base ?? context.config.defaultModel,
-          config,
-          ...(flags.limit ? { limit: positive(flags.limit, '--limit') } : {}),
-          ...(flags.threads ? { threads: positive(flags.threads, '--threads') } : {}),
-          resume: flags.resume === true,
-          onTransfer: bar.onTransfer,
-          onEvent: (event) => {
-            if (event.type === 'step-end') {
-              bar.update(
-                'train',
-                event.step,
-                event.totalSteps,
-                'items',
-                ` · loss ${event.loss.toFixed(3)} · ${Math.round(event.tokensPerSecond)} tok/s`,
-              );
-            } else if (event.type === 'validation-end') {
-              bar.note(
-                `validation loss ${event.loss.toFixed(4)} at step ${event.step}${event.best ? ' (best)' : ''}`,
-              );
-            } else if (event.type === 'resumed') {
-              bar.note(`resumed from step ${event.step}`);
-            } else if (event.type === 'stage') {
-              bar.note(`${event.stage}${event.detail ? `: ${event.detail}` : ''}`);
-            }
-          },
-        });
-        bar.done();
-        writeLossPlot(result.runDirectory);
-        if (context.json) {
-          printJson(result);
-          return;
-        }
-        const { sft, consistency, specialist } = result;
-        process.stdout.write(
-          `\nTrained ${specialist.name} v${specialist.version} in ${sft.steps} steps${sft.stoppedEarly ? ' (stopped early)' : ''}.\n`,
-        );
-        if (sft.firstValidationLoss !== undefined) {
-          process.stdout.write(
-            `Validation loss ${sft.firstValidationLoss.toFixed(4)} → ${sft.bestValidationLoss?.toFixed(4)} (best).\n`,
+        const pairs = [];
+        for (const [index, record] of records.entries()) {
+          pairs.push(
+            ...(await pairsFromGradedSamples({
+              records: [record],
+              messagesFor: (item) => promptMessages(task, item),
+              model: await modelFor(flags.model ?? context.config.defaultModel),
+              graders,
+              samples: positive(flags.samples, '--samples'),
+              temperature: Number(flags.temperature),
+              minMargin: Number(flags.minMargin),
+            })),
           );
+          bar.update('pairs', index + 1, records.length, 'items', ` · ${pairs.length} kept`);
         }
-        process.stdout.write(
-          `Consistency check passed: llama.cpp vs worker mean |Δ log p| ${consistency.adapted.meanDifference.toFixed(4)} nat (max ${consistency.adapted.maxDifference.toFixed(3)}) over ${consistency.positions} tokens; base alone ${consistency.base.meanDifference.toFixed(4)}.\n`,
+        bar.done();
+        const byId = new Map(records.map((record) => [record.id, record]));
+        writeFileAtomic(
+          resolve(flags.out),
+          pairs
+            .map((pair) =>
+              JSON.stringify({
+                id: pair.id,
+                input: byId.get(pair.id)!.input,
+                chosen: pair.chosen,
+                rejected: pair.rejected,
+                margin: pair.margin,
+              }),
+            )
+            .join('\n') + (pairs.length > 0 ? '\n' : ''),
         );
-        process.stdout.write(
-          `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
-        );
+        if (context.json)
+          printJson({ prompts: records.length, pairs: pairs.length, out: resolve(flags.out) });
+        else
+          process.stdout.write(
+            `${pairs.length} pairs from ${records.length} prompts written to ${resolve(flags.out)}\n`,
+          );
       } finally {
+        await Promise.all([...models.values()].map(async (model) => (await model).close()));
         await disposeLlamaRuntime();
         context.close();
       }
@@ -189,7 +321,7 @@ export function registerTrain(program: Command): void {
     });
 }
 
-function sftConfig(fromFile: unknown, flags: SftFlags): SftConfig {
+function trainingConfig(kind: 'sft' | 'dpo', fromFile: unknown, flags: SftFlags): SftConfig | DpoConfig {
   const overrides: Record<string, unknown> = {};
   const number = (value: string | undefined, flag: string) =>
     value === undefined ? undefined : positive(value, flag, true);
@@ -207,6 +339,7 @@ function sftConfig(fromFile: unknown, flags: SftFlags): SftConfig {
   set('checkpointEvery', number(flags.checkpointEvery, '--checkpoint-every'));
   set('earlyStoppingPatience', flags.patience === undefined ? undefined : Number(flags.patience));
   set('seed', flags.seed === undefined ? undefined : Number(flags.seed));
+  set('beta', number(flags.beta, '--beta'));
   const base = (fromFile ?? {}) as Record<string, unknown>;
   const lora = { ...((base.lora as Record<string, unknown>) ?? {}) };
   if (flags.rank) lora.rank = number(flags.rank, '--rank');

@@ -1,0 +1,154 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyExamples, writeTinyHfModel } from '../test-support/tiny-hf-model.js';
+import { learningRateAt, planBatches, runSft, type SftConfig, sftConfigSchema } from './sft.js';
+import { TrainingWorker } from './worker-client.js';
+
+const config = (overrides: Partial<SftConfig> = {}): SftConfig =>
+  sftConfigSchema.parse({
+    lora: { rank: 4, alpha: 8 },
+    batchSize: 4,
+    microBatchSize: 2,
+    learningRate: 0.01,
+    warmupSteps: 2,
+    maxSteps: 8,
+    evalEvery: 4,
+    checkpointEvery: 3,
+    validationExamples: 4,
+    ...overrides,
+  });
+
+describe('data order and schedule', () => {
+  it('plans the same batches for the same seed, covers each example once per epoch, buckets by length', () => {
+    const examples = tinyExamples(40);
+    const settings = config({ maxSteps: undefined, epochs: 2, batchSize: 4 });
+    const batches = planBatches(examples, settings);
+    expect(batches).toHaveLength(20);
+    expect(planBatches(examples, settings)).toEqual(batches);
+    expect(planBatches(examples, { ...settings, seed: 1 })).not.toEqual(batches);
+    const firstEpoch = batches
+      .slice(0, 10)
+      .flat()
+      .map((example) => example.id);
+    expect(new Set(firstEpoch).size).toBe(40);
+    // Within a batch, lengths are sorted (one window of 16 batches covers this small epoch).
+    for (const batch of batches) {
+      const lengths = batch.map((example) => example.tokens.length);
+      expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    }
+  });
+
+  it('warms up linearly, then decays by cosine or linearly to a tenth of the peak', () => {
+    const settings = config({ learningRate: 1, warmupSteps: 4, schedule: 'cosine' });
+    expect([0, 1, 2, 3].map((step) => learningRateAt(step, 14, settings))).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(learningRateAt(4, 14, settings)).toBeCloseTo(1, 10);
+    expect(learningRateAt(9, 14, settings)).toBeCloseTo(0.1 + 0.9 * 0.5, 10); // half-way: cos(pi/2) = 0
+    expect(learningRateAt(14, 14, settings)).toBeCloseTo(0.1, 10);
+    expect(learningRateAt(9, 14, { ...settings, schedule: 'linear' })).toBeCloseTo(0.55, 10);
+    expect(learningRateAt(9, 14, { ...settings, schedule: 'constant' })).toBe(1);
+  });
+});
+
+describe('the SFT loop on a tiny model', () => {
+  let model: string;
+  const workers: TrainingWorker[] = [];
+  const startWorker = async () => {
+    const worker = await TrainingWorker.start();
+    workers.push(worker);
+    await worker.create({ base: { hf: model }, lora: { rank: 4, alpha: 8 }, seed: 5, threads: 1 });
+    return worker;
+  };
+
+  beforeAll(() => {
+    model = writeTinyHfModel();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+  });
+
+  it('lowers validation loss, writes metrics, checkpoints and adapters, and resumes to the same weights', async () => {
+    const train = tinyExamples(16, 3);
+    const validation = train.slice(0, 4); // memorisation is the point on random tokens
+    const settings = config();
+
+    const straightDirectory = mkdtempSync(join(tmpdir(), 'tailor-sft-'));
+    const straightWorker = await startWorker();
+    const events: string[] = [];
+    const straight = await runSft({
+      config: settings,
+      runDirectory: straightDirectory,
+      train,
+      validation,
+      worker: straightWorker,
+      onEvent: (event) => events.push(event.type),
+    });
+    expect(straight.steps).toBe(8);
+    expect(straight.bestValidationLoss!).toBeLessThan(straight.firstValidationLoss!);
+    expect(events.filter((type) => type === 'step-end')).toHaveLength(8);
+    const metrics = readFileSync(join(straightDirectory, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; step: number });
+    expect(metrics.filter((line) => line.type === 'train').map((line) => line.step)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
+    expect(metrics.filter((line) => line.type === 'validation').map((line) => line.step)).toEqual([0, 4, 8]);
+    expect(existsSync(join(straightDirectory, 'final', 'adapter.gguf'))).toBe(true);
+    expect(existsSync(join(straightDirectory, 'checkpoints', 'step-3'))).toBe(false); // pruned, keeps 2
+    expect(existsSync(join(straightDirectory, 'checkpoints', 'step-8'))).toBe(true);
+
+    // A run killed after its step-6 checkpoint: train 6 steps, then a new worker resumes.
+    const resumedDirectory = mkdtempSync(join(tmpdir(), 'tailor-sft-'));
+    const firstWorker = await startWorker();
+    await runSft({
+      config: { ...settings },
+      runDirectory: resumedDirectory,
+      train,
+      validation,
+      worker: firstWorker,
+      onEvent: (event) => {
+        if (event.type === 'checkpoint-saved' && event.step === 6) firstWorker.kill();
+      },
+    }).catch((error: Error) => expect(error.message).toMatch(/killed|exited/));
+    const secondWorker = await startWorker();
+    await expect(
+      runSft({ config: settings, runDirectory: resumedDirectory, train, validation, worker: secondWorker }),
+    ).rejects.toThrow(/already holds a run/);
+    const resumedEvents: Array<{ type: string; step?: number }> = [];
+    const resumed = await runSft({
+      config: settings,
+      runDirectory: resumedDirectory,
+      train,
+      validation,
+      worker: secondWorker,
+      resume: true,
+      onEvent: (event) => resumedEvents.push(event),
+    });
+    expect(resumedEvents[0]).toEqual({ type: 'resumed', step: 6 });
+    expect(resumedEvents.filter((event) => event.type === 'step-end')).toHaveLength(2);
+    expect(resumed.steps).toBe(8);
+
+    const probe = { sequences: validation.map(({ tokens }) => ({ tokens })) };
+    const straightScores = (await straightWorker.logprobs(probe)).logprobs.flat();
+    const resumedScores = (await secondWorker.logprobs(probe)).logprobs.flat();
+    for (const [index, value] of resumedScores.entries())
+      expect(value).toBeCloseTo(straightScores[index]!, 5);
+    const resumedMetrics = readFileSync(join(resumedDirectory, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(resumedMetrics.map((line) => (JSON.parse(line) as { step: number }).step)).toEqual(
+      metrics.map((line) => line.step),
+    );
+
+    await expect(
+      runSft({
+        config: { ...settings, learningRate: 0.02 },
+        runDirectory: resumedDirectory,
+        train,
+        validation,
+        worker: secondWorker,
+        resume: true,
+      }),
+    ).rejects.toThrow(/config or data differ/);
+  }, 120_000);
+});

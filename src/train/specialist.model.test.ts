@@ -1,0 +1,114 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { parseTask } from '../evals/task.js';
+import { createModel } from '../models/create-model.js';
+import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { sftConfigSchema } from './sft.js';
+import { trainSpecialist } from './specialist.js';
+
+// End to end on the real default model (SmolLM2-135M-Instruct, Q4_1): a short SFT on the reference
+// task lowers validation loss, the exported adapter passes the llama.cpp consistency check, and the
+// specialist is served as llama:<name>. The held-out split here is a slice of validation records
+// standing in for a test split, so this test never reads the real one.
+const example = join(import.meta.dirname, '..', '..', 'examples', 'clinical-notes');
+let workspace: Workspace;
+
+function lines(file: string, from: number, to: number): string {
+  return `${readFileSync(join(example, 'data', file), 'utf8')
+    .split('\n')
+    .slice(from, to)
+    .join('\n')}\n`;
+}
+
+beforeAll(() => {
+  const root = mkdtempSync(join(tmpdir(), 'tailor-specialist-'));
+  mkdirSync(join(root, 'data'));
+  copyFileSync(join(example, 'schema.json'), join(root, 'schema.json'));
+  writeFileSync(join(root, 'data', 'train.jsonl'), lines('train.jsonl', 0, 12));
+  writeFileSync(join(root, 'data', 'validation.jsonl'), lines('validation.jsonl', 0, 4));
+  writeFileSync(join(root, 'data', 'holdout.jsonl'), lines('validation.jsonl', 4, 8));
+  // Training data that smuggles in a held-out record under another id.
+  const leaked = JSON.parse(lines('validation.jsonl', 5, 6)) as Record<string, unknown>;
+  writeFileSync(
+    join(root, 'data', 'leaky.jsonl'),
+    `${lines('train.jsonl', 0, 4)}${JSON.stringify({ ...leaked, id: 'copy' })}\n`,
+  );
+  const config = parse(readFileSync(join(example, 'tailor.yaml'), 'utf8')) as {
+    task: { data: Record<string, string> };
+  };
+  config.task.data = {
+    train: './data/train.jsonl',
+    validation: './data/validation.jsonl',
+    leaky: './data/leaky.jsonl',
+    test: './data/holdout.jsonl',
+  };
+  writeFileSync(join(root, 'tailor.yaml'), stringify(config));
+  workspace = openWorkspace(root);
+});
+
+afterAll(async () => {
+  workspace.close();
+  await disposeLlamaRuntime();
+});
+
+const settings = sftConfigSchema.parse({
+  lora: { rank: 8, alpha: 16 },
+  maxSteps: 3,
+  batchSize: 4,
+  microBatchSize: 2,
+  learningRate: 1e-3,
+  warmupSteps: 1,
+  evalEvery: 3,
+  checkpointEvery: 3,
+  validationExamples: 4,
+});
+
+describe('training a specialist on the default model', () => {
+  it('lowers validation loss, passes the consistency check and serves as llama:<name>', async () => {
+    const task = parseTask(workspace.config.task, workspace.paths.configFile);
+    const result = await trainSpecialist({
+      workspace,
+      task,
+      name: 'notes-sft',
+      base: 'llama:smollm2-135m-instruct',
+      method: { kind: 'sft', config: settings },
+      consistencyExamples: 2,
+    });
+    expect(result.training.steps).toBe(3);
+    expect(result.training.bestValidationLoss!).toBeLessThan(result.training.firstValidationLoss!);
+    expect(result.consistency.passed).toBe(true);
+    expect(result.consistency.positions).toBeGreaterThan(100);
+    expect(result.specialist).toMatchObject({ name: 'notes-sft', version: 1, base: 'smollm2-135m-instruct' });
+    expect(result.specialist.lineage).toMatchObject({ method: 'sft', data: { train: { examples: 12 } } });
+    expect(workspace.store.trainingRun('notes-sft')?.status).toBe('finished');
+
+    const model = await createModel('llama:notes-sft', { config: workspace.config, store: workspace.store });
+    expect(model.id).toContain(result.specialist.adapterPath);
+    const reply = await model.generate([{ role: 'user', content: 'Say hello.' }], {
+      temperature: 0,
+      maxTokens: 8,
+    });
+    expect(reply.text.length).toBeGreaterThan(0);
+    await model.close();
+  }, 600_000);
+
+  it('never trains on the test split or on records copied from it', async () => {
+    const task = parseTask(workspace.config.task, workspace.paths.configFile);
+    const common = {
+      workspace,
+      task,
+      base: 'llama:smollm2-135m-instruct',
+      method: { kind: 'sft' as const, config: settings },
+    };
+    await expect(trainSpecialist({ ...common, name: 'a', trainSplit: 'test' })).rejects.toMatchObject({
+      code: 'test-split-leak',
+    });
+    await expect(trainSpecialist({ ...common, name: 'b', trainSplit: 'leaky' })).rejects.toThrow(
+      /1 training\/validation record\(s\) also appear in the test split \(e.g. copy\)/,
+    );
+  });
+});
