@@ -30,9 +30,10 @@ export function createChatTokenizer(
   const turnEnd = (prompt: ChatMessage[], completion: string): Token[] => {
     if (endOfTurn) return endOfTurn;
     const rendered = renderChatPrompt(model, format, prompt);
-    const candidate = rendered.stopTokenSequences[0] ?? (model.tokens.eos === null ? [] : [model.tokens.eos]);
-    // Check the choice against the template: render the turn closed (a user turn follows) and make
-    // sure the text after the completion starts with the end-of-turn we are about to train on.
+    // The turn ends with one of the sampler's stop sequences (or the model's end-of-turn / end-of-
+    // sequence token). Which one the template writes is read off the template itself: render the
+    // turn closed (a user turn follows) and take the stop sequence the text after the completion
+    // starts with. Gemma stops on <eos> or <end_of_turn> and writes <end_of_turn>; ChatML writes <|im_end|>.
     const closed = format.wrapper
       .generateContextState({
         chatHistory: [
@@ -43,11 +44,18 @@ export function createChatTokenizer(
       })
       .contextText.toString();
     const closing = closed.slice(rendered.text.length + completion.length);
-    const candidateText = model.detokenize(candidate, true);
-    if (candidate.length === 0 || !closing.startsWith(candidateText)) {
+    const candidates = [
+      ...rendered.stopTokenSequences,
+      ...[model.tokens.eot, model.tokens.eos].filter((token) => token !== null).map((token) => [token]),
+    ];
+    const candidate = candidates.find((sequence) => {
+      const text = model.detokenize(sequence, true);
+      return text.length > 0 && closing.startsWith(text);
+    });
+    if (!candidate) {
       throw new TrainingError(
         'template-mismatch',
-        `cannot tell how the chat template ends an assistant turn (expected ${JSON.stringify(candidateText)}, the template writes ${JSON.stringify(closing.slice(0, 40))})`,
+        `cannot tell how the chat template ends an assistant turn: it writes ${JSON.stringify(closing.slice(0, 40))}, which starts with none of the stop sequences ${JSON.stringify(candidates.map((sequence) => model.detokenize(sequence, true)))}`,
       );
     }
     endOfTurn = candidate;
