@@ -54,8 +54,10 @@ test: build venv models browser
 	npx vitest run
 	cd worker && .venv/bin/python -m pytest -q
 
-bench: models
+bench: models venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/sft/requirements.txt -c worker/requirements.txt
 	node --import tsx bench/generate/run.ts
+	node --import tsx bench/sft/run.ts
 
 clean:
 	rm -rf dist node_modules $(VENV)
