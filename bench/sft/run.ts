@@ -16,7 +16,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { loadDataset, promptMessages, referenceText } from '../../src/evals/dataset.js';
+import { loadDataset, promptMessages, referenceText, taskChecks } from '../../src/evals/dataset.js';
 import { parseTask } from '../../src/evals/task.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
 import {
@@ -52,7 +52,7 @@ const config = parse(readFileSync(join(example, 'tailor.yaml'), 'utf8')) as { ta
 const task = parseTask(config.task, join(example, 'tailor.yaml'));
 const basePath = await resolveModelFile('smollm2-135m-instruct', { pull: true });
 const tokenizer = createChatTokenizer(await loadLlamaModel(basePath, { gpu: 'off', threads }));
-const examples = loadDataset(task.data.train!, task.variables)
+const examples = loadDataset(task.data.train!, taskChecks(task))
   .slice(0, steps * batchSize)
   .map((record) => tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record)));
 const totalTokens = examples.reduce((sum, item) => sum + item.tokens.length, 0);

@@ -138,6 +138,33 @@ describe('tailor CLI', () => {
     const consistency = pairwise.positionConsistency as number | null;
     expect(consistency === null ? pairwise.errors === 2 : consistency >= 0 && consistency <= 1).toBe(true);
 
+    // A pairwise grader inside the eval: the incumbent judged against run B's outputs, both orders.
+    writeFileSync(
+      join(root, 'tailor.yaml'),
+      `${readFileSync(join(root, 'tailor.yaml'), 'utf8')}    - name: vs-baseline\n      type: pairwise\n      rubric: Which summary is more faithful to the note?\n      maxTokens: 96\n`,
+    );
+    const noBaseline = tailor([...args, '--graders', 'vs-baseline', '--limit', '2']);
+    expect(noBaseline.code).toBe(1);
+    expect(noBaseline.stderr).toContain('Grader vs-baseline compares against a baseline: pass --baseline');
+    const paired = tailor([
+      ...args,
+      '--json',
+      '--graders',
+      'schema,vs-baseline',
+      '--limit',
+      '2',
+      '--baseline',
+      runB.runId,
+    ]);
+    expect(paired.code, paired.stderr).toBe(0);
+    const vsBaseline = JSON.parse(paired.stdout).graders.find(
+      (grader: { name: string }) => grader.name === 'vs-baseline',
+    );
+    // Same outputs on both sides: whatever the 135M judge says, each pair is a graded verdict or a
+    // recorded grader error, and consistency is reported over the decided ones.
+    expect(vsBaseline.score.count + vsBaseline.errors).toBe(2);
+    expect(vsBaseline).toHaveProperty('positionConsistency');
+
     const unknown = tailor([...args, '--graders', 'nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Unknown grader(s) nope');

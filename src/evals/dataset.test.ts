@@ -14,7 +14,7 @@ describe('loadDataset', () => {
   it('reads records, defaulting ids to line numbers', () => {
     const records = loadDataset(
       file('{"input":{"note":"a"},"reference":1}\n\n{"id":7,"input":{"note":"b"},"output":"x"}\n'),
-      ['note'],
+      { variables: ['note'] },
     );
     expect(records).toEqual([
       { id: 'line-1', input: { note: 'a' }, reference: 1, output: undefined },
@@ -28,7 +28,7 @@ describe('loadDataset', () => {
     );
     const error = (() => {
       try {
-        loadDataset(path, ['note']);
+        loadDataset(path, { variables: ['note'] });
       } catch (caught) {
         return caught as Error;
       }
@@ -38,6 +38,58 @@ describe('loadDataset', () => {
     expect(error?.message).toContain(`${path}:3: input.note is missing (the prompt uses {{note}})`);
     expect(error?.message).toContain(`${path}:3: duplicate id "a"`);
     expect(error?.message).toContain(`${path}:4: field "input" must be an object`);
+  });
+});
+
+describe('per-record schema checks', () => {
+  const inputSchema = {
+    type: 'object',
+    properties: { note: { type: 'string', minLength: 5 } },
+    required: ['note'],
+  };
+  const referenceSchema = {
+    type: 'object',
+    properties: { vitals: { type: 'object', properties: { heart_rate_bpm: { type: 'integer' } } } },
+    required: ['vitals'],
+  };
+
+  it('checks inputs and references against the task schemas, naming line and field', () => {
+    const path = file(
+      [
+        '{"id":"ok","input":{"note":"a fine note"},"reference":{"vitals":{"heart_rate_bpm":80}}}',
+        '{"id":"short","input":{"note":"hi"},"reference":{"vitals":{}}}',
+        '{"id":"bad-ref","input":{"note":"a fine note"},"reference":{"vitals":{"heart_rate_bpm":"80"}}}',
+        '{"id":"no-ref","input":{"note":"a fine note"}}',
+        '{"id":"text-ref","input":{"note":"a fine note"},"reference":"{\\"vitals\\""}',
+      ].join('\n'),
+    );
+    expect(() => loadDataset(path, { inputSchema, referenceSchema })).toThrow(DatasetError);
+    const message = (() => {
+      try {
+        loadDataset(path, { inputSchema, referenceSchema });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain('has 3 invalid line(s)');
+    expect(message).toContain(
+      `${path}:2: input does not match task.input.schema: input.note must NOT have fewer than 5 characters`,
+    );
+    expect(message).toContain(
+      `${path}:3: reference does not match task.output.schema: reference.vitals.heart_rate_bpm must be integer`,
+    );
+    expect(message).toContain(`${path}:5: reference is not JSON`);
+  });
+
+  it('accepts a JSON reference given as text, and CSV rows under the same checks', () => {
+    const path = file('{"input":{"note":"a fine note"},"reference":"{\\"vitals\\":{}}"}\n');
+    expect(loadDataset(path, { inputSchema, referenceSchema })).toHaveLength(1);
+    const directory = mkdtempSync(join(tmpdir(), 'tailor-csv-'));
+    const csv = join(directory, 'data.csv');
+    writeFileSync(csv, 'id,note,reference\nn1,hi,"{""vitals"":{}}"\n');
+    expect(() => loadDataset(csv, { inputSchema, referenceSchema })).toThrow(
+      /data\.csv:2: input does not match task\.input\.schema: input\.note must NOT have fewer than 5/,
+    );
   });
 });
 
@@ -53,7 +105,7 @@ describe('other dataset formats', () => {
         ],
       })}\n`,
     );
-    const [record] = loadDataset(path, ['note']);
+    const [record] = loadDataset(path, { variables: ['note'] });
     expect(record).toMatchObject({
       id: 'c1',
       reference: 'a',
@@ -77,12 +129,12 @@ describe('other dataset formats', () => {
       path,
       'id,note,reference\nn1,"a note, with a comma","{""city"": ""Paris""}"\nn2,"multi\nline",plain text\n',
     );
-    expect(loadDataset(path, ['note'])).toEqual([
+    expect(loadDataset(path, { variables: ['note'] })).toEqual([
       { id: 'n1', input: { note: 'a note, with a comma' }, reference: { city: 'Paris' }, output: undefined },
       { id: 'n2', input: { note: 'multi\nline' }, reference: 'plain text', output: undefined },
     ]);
     writeFileSync(path, 'id,note\nn1,\nn1,x\n');
-    expect(() => loadDataset(path, ['note'])).toThrow(
+    expect(() => loadDataset(path, { variables: ['note'] })).toThrow(
       /data\.csv:2: column "note" is empty[\s\S]*duplicate id "n1"/,
     );
   });

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { ChatMessage } from '../spec/chat-model.js';
+import type { ChatMessage, JsonSchema } from '../spec/chat-model.js';
 import { TailorError } from '../spec/errors.js';
+import { compileJsonSchema } from './graders/json-schema.js';
 import { renderTemplate, type Task, valueAt } from './task.js';
 
 /** One example: what the prompt is built from, the expected answer, and optionally a given output. */
@@ -21,6 +23,28 @@ export class DatasetError extends TailorError {
   }
 }
 
+/** What every record of a dataset must satisfy, checked at load time. */
+export interface RecordChecks {
+  /** Template variables the prompt uses: each must be present in `input`. */
+  variables?: string[];
+  /** JSON schema for each record's `input` (task.input.schema). */
+  inputSchema?: JsonSchema;
+  /** JSON schema the reference must satisfy (task.output.schema, for JSON tasks). */
+  referenceSchema?: JsonSchema;
+}
+
+/** The checks a task asks of its datasets. */
+export function taskChecks(
+  task: Pick<Task, 'variables' | 'input' | 'output'>,
+  { withVariables = true } = {},
+): RecordChecks {
+  return {
+    ...(withVariables ? { variables: task.variables } : {}),
+    ...(task.input.schema ? { inputSchema: task.input.schema } : {}),
+    ...(task.output.format === 'json' && task.output.schema ? { referenceSchema: task.output.schema } : {}),
+  };
+}
+
 /**
  * Read a dataset and check every record before any model is called: errors name the file, the line
  * and the field. Formats:
@@ -30,14 +54,16 @@ export class DatasetError extends TailorError {
  * - CSV with a header row: `id`, `reference` (JSON if it parses) and `output` columns are taken as
  *   such, every other column is an input variable.
  */
-export function loadDataset(path: string, requiredVariables: string[] = []): EvalRecord[] {
+export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord[] {
+  const validators = compileChecks(checks);
+  const requiredVariables = checks.variables ?? [];
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new DatasetError(`Cannot read dataset ${path}: ${(error as Error).message}`);
   }
-  if (path.toLowerCase().endsWith('.csv')) return loadCsv(path, text, requiredVariables);
+  if (path.toLowerCase().endsWith('.csv')) return loadCsv(path, text, requiredVariables, validators);
   const records: EvalRecord[] = [];
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -61,6 +87,7 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
       if (chat) {
         if (ids.has(chat.id)) problems.push(`${where}: duplicate id "${chat.id}"`);
         ids.add(chat.id);
+        checkReference(chat.reference, where, validators, problems);
         records.push(chat);
       }
       return;
@@ -81,6 +108,8 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
         : `line-${index + 1}`;
     if (ids.has(id)) problems.push(`${where}: duplicate id "${id}"`);
     ids.add(id);
+    checkInput(record.input, where, validators, problems);
+    checkReference(record.reference, where, validators, problems);
     records.push({
       id,
       input: record.input as Record<string, unknown>,
@@ -90,6 +119,48 @@ export function loadDataset(path: string, requiredVariables: string[] = []): Eva
   });
   return finish(path, records, problems);
 }
+
+interface Validators {
+  input?: ValidateFunction;
+  reference?: ValidateFunction;
+}
+
+function compileChecks(checks: RecordChecks): Validators {
+  return {
+    ...(checks.inputSchema ? { input: compileJsonSchema(checks.inputSchema) } : {}),
+    ...(checks.referenceSchema ? { reference: compileJsonSchema(checks.referenceSchema) } : {}),
+  };
+}
+
+function checkInput(input: unknown, where: string, validators: Validators, problems: string[]): void {
+  if (validators.input && !validators.input(input))
+    problems.push(`${where}: input does not match task.input.schema: ${prefixed('input', validators.input)}`);
+}
+
+/** A reference, when given, must be what a perfect output would be: valid against the output schema. */
+function checkReference(reference: unknown, where: string, validators: Validators, problems: string[]): void {
+  if (!validators.reference || reference === undefined) return;
+  let value = reference;
+  if (typeof reference === 'string') {
+    try {
+      value = JSON.parse(reference);
+    } catch {
+      problems.push(`${where}: reference is not JSON (the task's output format is json)`);
+      return;
+    }
+  }
+  if (!validators.reference(value))
+    problems.push(
+      `${where}: reference does not match task.output.schema: ${prefixed('reference', validators.reference)}`,
+    );
+}
+
+/** Ajv's errors as field paths a user can find in the line: `reference.vitals.heart_rate_bpm must be integer`. */
+const prefixed = (field: string, validate: ValidateFunction) =>
+  (validate.errors ?? [])
+    .slice(0, 3)
+    .map((error) => `${field}${error.instancePath.replaceAll('/', '.')} ${error.message}`)
+    .join('; ');
 
 function finish(path: string, records: EvalRecord[], problems: string[]): EvalRecord[] {
   if (problems.length > 0) {
@@ -134,7 +205,12 @@ function chatRecord(
   };
 }
 
-function loadCsv(path: string, text: string, requiredVariables: string[]): EvalRecord[] {
+function loadCsv(
+  path: string,
+  text: string,
+  requiredVariables: string[],
+  validators: Validators,
+): EvalRecord[] {
   let rows: Record<string, string>[];
   try {
     rows = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
@@ -162,6 +238,8 @@ function loadCsv(path: string, text: string, requiredVariables: string[]): EvalR
         parsedReference = reference;
       }
     }
+    checkInput(input, where, validators, problems);
+    checkReference(parsedReference === '' ? undefined : parsedReference, where, validators, problems);
     return {
       id: recordId,
       input,
@@ -173,10 +251,10 @@ function loadCsv(path: string, text: string, requiredVariables: string[]): EvalR
 }
 
 /**
- * Pair records with outputs produced elsewhere (an incumbent's production log): a JSONL file of
- * `{id, output}`. Records without an output are dropped; malformed lines fail with file and line.
+ * Read outputs produced elsewhere (an incumbent's production log, a baseline): a JSONL file of
+ * `{id, output}`. Malformed lines fail with file and line.
  */
-export function attachOutputs(records: EvalRecord[], path: string): EvalRecord[] {
+export function readOutputs(path: string): Map<string, string> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -199,6 +277,12 @@ export function attachOutputs(records: EvalRecord[], path: string): EvalRecord[]
     else outputs.set(String(row.id), row.output);
   });
   finish(path, [], problems);
+  return outputs;
+}
+
+/** Pair records with outputs produced elsewhere; records without an output are dropped. */
+export function attachOutputs(records: EvalRecord[], path: string): EvalRecord[] {
+  const outputs = readOutputs(path);
   return records
     .filter((record) => outputs.has(record.id))
     .map((record) => ({ ...record, output: outputs.get(record.id) }));

@@ -3,6 +3,7 @@ import type { ChatMessage, ChatModel } from '../spec/chat-model.js';
 import { streamFromResult } from '../spec/chat-model.js';
 import { generateResult } from '../test-support/generate-result.js';
 import { GraderError } from './graders/grader.js';
+import { pairwiseGrader } from './graders/pairwise.js';
 import { judgePair, summarisePairwise } from './pairwise.js';
 
 // The order logic with judges that follow fixed policies (the real model judges in the runner test).
@@ -51,5 +52,38 @@ describe('pairwise judging', () => {
         pair,
       ),
     ).rejects.toBeInstanceOf(GraderError);
+  });
+});
+
+describe('the pairwise grader against a baseline', () => {
+  const fair = policyJudge((first, second) => (first === 'good' ? '1' : second === 'good' ? '2' : 'tie'));
+  const grade = pairwiseGrader(fair, { rubric: 'better answer', maxTokens: 64 });
+  const context = (output: string, baseline?: string) => ({
+    output,
+    parsed: undefined,
+    reference: undefined,
+    input: { question: 'q' },
+    ...(baseline !== undefined ? { baseline } : {}),
+  });
+
+  it('scores a win 1, a tie 0.5 and a loss 0, keeping both prompts and replies', async () => {
+    const win = await grade(context('good', 'bad'));
+    expect(win).toMatchObject({ score: 1, pass: true, details: { outcome: 'win', consistent: true } });
+    expect(win.details?.prompts).toHaveLength(2);
+    expect(win.details?.replies).toHaveLength(2);
+    expect(await grade(context('meh', 'bad'))).toMatchObject({ score: 0.5, pass: true });
+    expect(await grade(context('bad', 'good'))).toMatchObject({ score: 0, pass: false });
+    const biased = pairwiseGrader(
+      policyJudge(() => '1'),
+      { rubric: 'x', maxTokens: 64 },
+    );
+    expect(await biased(context('good', 'bad'))).toMatchObject({
+      score: 0.5,
+      details: { consistent: false },
+    });
+  });
+
+  it('is a grader error, not a loss, without a baseline output', async () => {
+    await expect(Promise.resolve(grade(context('good')))).rejects.toBeInstanceOf(GraderError);
   });
 });

@@ -14,6 +14,11 @@ export interface PairwiseVerdict {
   /** What each order said, mapped back to A/B: [A shown first, B shown first]. */
   orders: [Side, Side];
   reasoning: [string, string];
+  /** The two judge prompts and raw replies, in the order asked. */
+  prompts: [string, string];
+  replies: [string, string];
+  judgeUsage: { inputTokens: number; outputTokens: number };
+  judgeCostUsd: number | null;
 }
 
 const schema = {
@@ -35,23 +40,22 @@ export async function judgePair(
       `Response 1:\n${first}`,
       `Response 2:\n${second}`,
     ].join('\n\n');
-    let text: string;
+    let reply: Awaited<ReturnType<ChatModel['generate']>>;
     try {
-      text = (
-        await judge.generate([{ role: 'user', content: prompt }], {
-          temperature: 0,
-          maxTokens: options.maxTokens ?? 256,
-          jsonSchema: schema,
-        })
-      ).text;
+      reply = await judge.generate([{ role: 'user', content: prompt }], {
+        temperature: 0,
+        maxTokens: options.maxTokens ?? 256,
+        jsonSchema: schema,
+      });
     } catch (error) {
       throw new GraderError(`judge ${judge.id} failed: ${(error as Error).message}`, { cause: error });
     }
+    const text = reply.text;
     try {
       const parsed = JSON.parse(text) as { reasoning?: unknown; better?: unknown };
       if (parsed.better !== '1' && parsed.better !== '2' && parsed.better !== 'tie')
         throw new Error('bad verdict');
-      return { better: parsed.better, reasoning: String(parsed.reasoning ?? '') };
+      return { better: parsed.better, reasoning: String(parsed.reasoning ?? ''), prompt, reply };
     } catch {
       throw new GraderError(`pairwise judge reply is not a verdict: ${text.slice(0, 120)}`);
     }
@@ -68,6 +72,16 @@ export async function judgePair(
     consistent,
     orders: [first, second],
     reasoning: [aFirst.reasoning, bFirst.reasoning],
+    prompts: [aFirst.prompt, bFirst.prompt],
+    replies: [aFirst.reply.text, bFirst.reply.text],
+    judgeUsage: {
+      inputTokens: aFirst.reply.usage.inputTokens + bFirst.reply.usage.inputTokens,
+      outputTokens: aFirst.reply.usage.outputTokens + bFirst.reply.usage.outputTokens,
+    },
+    judgeCostUsd:
+      aFirst.reply.costUsd === null || bFirst.reply.costUsd === null
+        ? null
+        : aFirst.reply.costUsd + bFirst.reply.costUsd,
   };
 }
 

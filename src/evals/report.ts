@@ -9,7 +9,7 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   const rows = summary.graders
     .map(
       (grader) =>
-        `<tr><td>${escapeHtml(grader.name)}</td><td>${format(grader.score.mean)}</td><td>[${format(grader.score.low)}, ${format(grader.score.high)}]</td><td>${percent(grader.passRate)}</td><td>${grader.errors}</td></tr>`,
+        `<tr><td>${escapeHtml(grader.name)}</td><td>${format(grader.score.mean)}</td><td>[${format(grader.score.low)}, ${format(grader.score.high)}]</td><td>${percent(grader.passRate)}</td><td>${grader.errors}</td></tr>${grader.positionConsistency !== undefined ? `<tr class="muted"><td colspan="5">${escapeHtml(grader.name)}: pairwise against a baseline, position consistency ${percent(grader.positionConsistency)}</td></tr>` : ''}`,
     )
     .join('');
   const bars = barChart([

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { openWorkspace } from '../store/workspace.js';
-import { loadDataset } from './dataset.js';
+import { loadDataset, taskChecks } from './dataset.js';
 import { createGrader } from './graders/index.js';
 import { runEval } from './runner.js';
 import { parseTask } from './task.js';
@@ -25,7 +25,8 @@ describe('eval runs on the default model', () => {
     const root = mkdtempSync(join(tmpdir(), 'tailor-eval-'));
     mkdirSync(join(root, 'data'));
     copyFileSync(join(example, 'tailor.yaml'), join(root, 'tailor.yaml'));
-    copyFileSync(join(example, 'schema.json'), join(root, 'schema.json'));
+    for (const file of ['schema.json', 'input.schema.json'])
+      copyFileSync(join(example, file), join(root, file));
     const lines = readFileSync(join(example, 'data/validation.jsonl'), 'utf8').split('\n').slice(0, 2);
     writeFileSync(join(root, 'data/validation.jsonl'), `${lines.join('\n')}\n`);
 
@@ -42,7 +43,7 @@ describe('eval runs on the default model', () => {
         grader: await createGrader(config, task, async () => model),
       })),
     );
-    const records = loadDataset(task.data.validation!, task.variables);
+    const records = loadDataset(task.data.validation!, taskChecks(task));
     const options = {
       task,
       model,

@@ -23,6 +23,11 @@ export interface EvalRunOptions {
   store: WorkspaceStore;
   concurrency: number;
   maxTokens: number;
+  /**
+   * A baseline's outputs by example id, for pairwise graders: its label (a run id or a file) and the
+   * outputs are part of the run id.
+   */
+  baseline?: { label: string; outputs: Map<string, string> };
   /** An example passes when its weighted score reaches this and every required grader passes. */
   passThreshold?: number;
   onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
@@ -49,6 +54,8 @@ export interface GraderSummary {
   score: Estimate;
   passRate: number;
   errors: number;
+  /** Pairwise graders: the share of judged pairs with the same verdict in both orders. */
+  positionConsistency?: number;
 }
 
 export interface EvalSummary {
@@ -92,7 +99,7 @@ export function loadRunResults(
 }
 
 export function evalRunId(
-  options: Pick<EvalRunOptions, 'task' | 'modelLabel' | 'datasetPath' | 'graders' | 'maxTokens'>,
+  options: Pick<EvalRunOptions, 'task' | 'modelLabel' | 'datasetPath' | 'graders' | 'maxTokens' | 'baseline'>,
 ): string {
   const hash = createHash('sha256');
   hash.update(
@@ -106,6 +113,8 @@ export function evalRunId(
   );
   hash.update(readFileSync(options.datasetPath));
   hash.update(JSON.stringify(options.graders.map((entry) => entry.config)));
+  if (options.baseline)
+    hash.update(JSON.stringify([options.baseline.label, [...options.baseline.outputs].sort()]));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -199,7 +208,7 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   }
   const { grades, score, pass } = await gradeOutput(
     options.graders,
-    record,
+    { ...record, baseline: options.baseline?.outputs.get(record.id) },
     output,
     options.passThreshold ?? 0.8,
   );
@@ -222,11 +231,17 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
  */
 export async function gradeOutput(
   graders: { config: GraderConfig; grader: Grader }[],
-  record: Pick<EvalRecord, 'reference' | 'input'>,
+  record: Pick<EvalRecord, 'reference' | 'input'> & { baseline?: string | undefined },
   output: string,
   passThreshold = 0.8,
 ): Promise<{ grades: Record<string, GraderOutcome>; score: number; pass: boolean }> {
-  const context = { output, parsed: parseJson(output), reference: record.reference, input: record.input };
+  const context = {
+    output,
+    parsed: parseJson(output),
+    reference: record.reference,
+    input: record.input,
+    ...(record.baseline !== undefined ? { baseline: record.baseline } : {}),
+  };
   const grades: Record<string, GraderOutcome> = {};
   for (const { config, grader } of graders) {
     try {
@@ -257,6 +272,12 @@ function combine(
   }
   const score = weights === 0 ? 0 : weighted / weights;
   return { score: requiredFailed ? 0 : score, pass: !requiredFailed && score >= threshold };
+}
+
+function positionConsistency(grades: GraderOutcome[]): number {
+  const judged = grades.filter((grade) => typeof grade.details?.consistent === 'boolean');
+  if (judged.length === 0) return Number.NaN;
+  return judged.filter((grade) => grade.details!.consistent === true).length / judged.length;
 }
 
 interface ResultRow {
@@ -303,6 +324,7 @@ function summarise(
       passRate:
         scored.length === 0 ? Number.NaN : scored.filter((grade) => grade.pass).length / scored.length,
       errors: outcomes.filter((grade) => grade?.error !== undefined).length,
+      ...(config.type === 'pairwise' ? { positionConsistency: positionConsistency(scored) } : {}),
     };
   });
   const judgeDetails = results.flatMap((result) =>

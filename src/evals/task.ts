@@ -89,6 +89,14 @@ export const graderSchema = z.discriminatedUnion('type', [
     repeat: z.int().min(1).max(15).default(1),
     aggregate: z.enum(['mean', 'majority']).default('mean'),
   }),
+  z.strictObject({
+    ...common,
+    type: z.literal('pairwise'),
+    /** What "better" means; the judge compares the output with a baseline's (tailor eval --baseline). */
+    rubric: z.string(),
+    model: z.string().optional(),
+    maxTokens: z.int().positive().default(256),
+  }),
 ]);
 
 export type GraderConfig = z.infer<typeof graderSchema>;
@@ -99,6 +107,8 @@ export const taskSchema = z.strictObject({
   system: z.string().optional(),
   /** Template with `{{variable}}` placeholders filled from each record's `input`. */
   prompt: z.string().min(1),
+  /** JSON schema every record's `input` must match (checked when a dataset loads). */
+  input: z.strictObject({ schema: z.string().optional() }).prefault({}),
   output: z
     .strictObject({ format: z.enum(['json', 'text']).default('text'), schema: z.string().optional() })
     .prefault({}),
@@ -106,9 +116,10 @@ export const taskSchema = z.strictObject({
   graders: z.array(graderSchema).min(1),
 });
 
-export interface Task extends Omit<z.infer<typeof taskSchema>, 'output' | 'data'> {
+export interface Task extends Omit<z.infer<typeof taskSchema>, 'input' | 'output' | 'data'> {
   /** Folder of the tailor.yaml, against which relative paths resolve. */
   root: string;
+  input: { schema: JsonSchema | undefined };
   output: { format: 'json' | 'text'; schema: JsonSchema | undefined; schemaPath: string | undefined };
   /** Split name → absolute dataset path. */
   data: Record<string, string>;
@@ -132,14 +143,11 @@ export function parseTask(raw: unknown, configFile: string): Task {
   const task = result.data;
   const root = dirname(resolve(configFile));
   const schemaPath = task.output.schema ? resolve(root, task.output.schema) : undefined;
-  let schema: JsonSchema | undefined;
-  if (schemaPath) {
-    try {
-      schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as JsonSchema;
-    } catch (error) {
-      throw new ConfigError(`task.output.schema: cannot read ${schemaPath}: ${(error as Error).message}`);
-    }
-  }
+  const schema = readSchema('task.output.schema', schemaPath);
+  const inputSchema = readSchema(
+    'task.input.schema',
+    task.input.schema ? resolve(root, task.input.schema) : undefined,
+  );
   const names = new Set<string>();
   for (const grader of task.graders) {
     if (names.has(grader.name)) throw new ConfigError(`task.graders: two graders are named "${grader.name}"`);
@@ -148,10 +156,20 @@ export function parseTask(raw: unknown, configFile: string): Task {
   return {
     ...task,
     root,
+    input: { schema: inputSchema },
     output: { format: task.output.format, schema, schemaPath },
     data: Object.fromEntries(Object.entries(task.data).map(([split, path]) => [split, resolve(root, path)])),
     variables: templateVariables(task.prompt),
   };
+}
+
+function readSchema(field: string, path: string | undefined): JsonSchema | undefined {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+  } catch (error) {
+    throw new ConfigError(`${field}: cannot read ${path}: ${(error as Error).message}`);
+  }
 }
 
 export function templateVariables(template: string): string[] {

@@ -188,7 +188,7 @@ export interface PreferenceRecord extends EvalRecord {
  * (serialised compactly, as SFT serialises references).
  */
 export function loadPreferencePairs(path: string, task: Pick<Task, 'variables'>): PreferenceRecord[] {
-  const records = loadDataset(path, task.variables);
+  const records = loadDataset(path, { variables: task.variables });
   const lines = readFileSync(path, 'utf8').split('\n');
   const problems: string[] = [];
   const pairs: PreferenceRecord[] = [];

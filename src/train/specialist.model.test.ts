@@ -27,7 +27,8 @@ function lines(file: string, from: number, to: number): string {
 beforeAll(() => {
   const root = mkdtempSync(join(tmpdir(), 'tailor-specialist-'));
   mkdirSync(join(root, 'data'));
-  copyFileSync(join(example, 'schema.json'), join(root, 'schema.json'));
+  for (const file of ['schema.json', 'input.schema.json'])
+    copyFileSync(join(example, file), join(root, file));
   writeFileSync(join(root, 'data', 'train.jsonl'), lines('train.jsonl', 0, 12));
   writeFileSync(join(root, 'data', 'validation.jsonl'), lines('validation.jsonl', 0, 4));
   writeFileSync(join(root, 'data', 'holdout.jsonl'), lines('validation.jsonl', 4, 8));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type EvalRecord, loadDataset, promptMessages, referenceText } from '../evals/dataset.js';
+import { type EvalRecord, loadDataset, promptMessages, referenceText, taskChecks } from '../evals/dataset.js';
 import { Random } from '../evals/seeded-random.js';
 import type { Task } from '../evals/task.js';
 import { findCatalogEntry } from '../models/catalog.js';
@@ -246,7 +246,7 @@ function loadSplit(task: Task, split: string): EvalRecord[] {
       `task.data has no split "${split}" (has: ${Object.keys(task.data).join(', ')})`,
     );
   }
-  const records = loadDataset(path, task.variables);
+  const records = loadDataset(path, taskChecks(task));
   const missing = records.find((record) => record.reference === undefined || record.reference === null);
   if (missing)
     throw new TrainingError('no-reference', `${path}: record ${missing.id} has no reference to train on`);

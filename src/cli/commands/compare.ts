@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { comparePaired } from '../../evals/compare.js';
 import { loadDataset } from '../../evals/dataset.js';
-import { GraderError } from '../../evals/graders/grader.js';
+import { GraderError, inputText } from '../../evals/graders/grader.js';
 import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../evals/pairwise.js';
 import { loadRunResults } from '../../evals/runner.js';
 import { createModel } from '../../models/create-model.js';
@@ -94,14 +94,7 @@ async function judgeAll(
     store: context.workspace!.store,
   });
   try {
-    const inputs = new Map(
-      loadDataset(a.dataset).map((record) => [
-        record.id,
-        Object.values(record.input)
-          .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
-          .join('\n'),
-      ]),
-    );
+    const inputs = new Map(loadDataset(a.dataset).map((record) => [record.id, inputText(record.input)]));
     const outputsA = new Map(a.results.map((result) => [result.exampleId, result.output]));
     const outputsB = new Map(b.results.map((result) => [result.exampleId, result.output]));
     const chosen = options.limit ? pairs.slice(0, Number(options.limit)) : pairs;

@@ -1,14 +1,16 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { attachOutputs, loadDataset } from '../../evals/dataset.js';
+import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../evals/dataset.js';
 import { createGrader } from '../../evals/graders/index.js';
 import { renderEvalReport } from '../../evals/report.js';
-import { runEval } from '../../evals/runner.js';
+import { loadRunResults, runEval } from '../../evals/runner.js';
 import { parseTask } from '../../evals/task.js';
 import { createModel } from '../../models/create-model.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import type { WorkspaceStore } from '../../store/workspace.js';
 import { commandContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -24,6 +26,7 @@ interface EvalOptions {
   concurrency?: string;
   maxTokens: string;
   report?: string;
+  baseline?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -36,6 +39,10 @@ export function registerEval(program: Command): void {
     .option('--outputs <file>', 'grade these {id, output} records (e.g. an incumbent) instead of generating')
     .option('--graders <names>', 'comma-separated subset of the task graders')
     .option('--judge <reference>', 'model for LLM judges without their own (default: defaultModel)')
+    .option(
+      '--baseline <run|file>',
+      'outputs that pairwise graders compare against: an eval run id or a JSONL of {id, output}',
+    )
     .option('--limit <n>', 'only the first n examples')
     .option('--concurrency <n>', 'examples in flight at once (default: llama.parallel)')
     .option('--max-tokens <n>', 'generation cap per example', '400')
@@ -55,7 +62,7 @@ export function registerEval(program: Command): void {
         throw new ConfigError(
           `task.data has no split "${options.split}" (has: ${Object.keys(task.data).join(', ')})`,
         );
-      let records = loadDataset(datasetPath, options.outputs ? [] : task.variables);
+      let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
       if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
       if (options.limit) records = records.slice(0, Number(options.limit));
 
@@ -66,6 +73,22 @@ export function registerEval(program: Command): void {
           `Unknown grader(s) ${unknown.join(', ')}; the task has ${task.graders.map((grader) => grader.name).join(', ')}`,
         );
       const selected = task.graders.filter((grader) => !wanted || wanted.includes(grader.name));
+      const pairwise = selected.filter((grader) => grader.type === 'pairwise');
+      if (pairwise.length > 0 && !options.baseline)
+        throw new ConfigError(
+          `Grader ${pairwise.map((grader) => grader.name).join(', ')} compares against a baseline: pass --baseline <eval run id | outputs.jsonl>`,
+          { hint: 'Or leave it out with --graders.' },
+        );
+      const baseline = options.baseline ? readBaseline(options.baseline, context.workspace.store) : undefined;
+      if (baseline) {
+        const missing = records.filter((record) => !baseline.outputs.has(record.id)).length;
+        if (missing === records.length)
+          throw new ConfigError(`The baseline ${baseline.label} has no output for any of these examples`);
+        if (missing > 0)
+          process.stderr.write(
+            `warning: the baseline has no output for ${missing} of ${records.length} examples; pairwise grades for them are grader errors\n`,
+          );
+      }
 
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
       const store = context.workspace.store;
@@ -99,6 +122,7 @@ export function registerEval(program: Command): void {
           store,
           concurrency: Number(options.concurrency ?? context.config.llama.parallel),
           maxTokens: Number(options.maxTokens),
+          ...(baseline ? { baseline } : {}),
           onProgress: ({ done, total, meanScore }) =>
             bar.update('eval', done, total, 'items', ` · score ${meanScore.toFixed(3)}`),
         });
@@ -130,6 +154,11 @@ export function registerEval(program: Command): void {
             ['overall', ci(summary.overall), `${(100 * summary.passRate).toFixed(1)}%`, ''],
           ],
         );
+        for (const grader of summary.graders)
+          if (grader.positionConsistency !== undefined)
+            process.stdout.write(
+              `\n${grader.name}: pairwise against ${baseline?.label}; position consistency ${(100 * grader.positionConsistency).toFixed(1)}% (verdicts that changed with the order count as ties)`,
+            );
         process.stdout.write(
           `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}\n`,
         );
@@ -138,4 +167,20 @@ export function registerEval(program: Command): void {
         context.close();
       }
     });
+}
+
+/** A baseline is an eval run stored in this workspace, or a JSONL file of `{id, output}`. */
+function readBaseline(
+  reference: string,
+  store: WorkspaceStore,
+): { label: string; outputs: Map<string, string> } {
+  const run = loadRunResults(store, reference);
+  if (run)
+    return {
+      label: `run:${reference}`,
+      outputs: new Map(run.results.map((result) => [result.exampleId, result.output])),
+    };
+  if (!existsSync(reference))
+    throw new ConfigError(`--baseline ${reference} is neither an eval run in this workspace nor a file`);
+  return { label: `outputs:${resolve(reference)}`, outputs: readOutputs(resolve(reference)) };
 }

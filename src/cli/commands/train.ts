@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadDataset, promptMessages } from '../../evals/dataset.js';
+import { loadDataset, promptMessages, taskChecks } from '../../evals/dataset.js';
 import { createGrader } from '../../evals/graders/index.js';
 import { parseTask } from '../../evals/task.js';
 import { createModel } from '../../models/create-model.js';
@@ -193,7 +193,7 @@ export function registerTrain(program: Command): void {
       guardTestSplit(task, [flags.split], []);
       const path = task.data[flags.split];
       if (!path) throw new ConfigError(`task.data has no split "${flags.split}"`);
-      const records = loadDataset(path, task.variables).slice(
+      const records = loadDataset(path, taskChecks(task)).slice(
         0,
         flags.limit ? positive(flags.limit, '--limit') : undefined,
       );

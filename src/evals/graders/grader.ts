@@ -15,6 +15,8 @@ export interface GradeContext {
   parsed: unknown;
   reference: unknown;
   input: Record<string, unknown>;
+  /** A baseline's output for the same example (e.g. the incumbent), for pairwise judges. */
+  baseline?: string;
 }
 
 /** A grader is a function; it may be async (LLM judges). */
@@ -39,4 +41,11 @@ export function parseJson(output: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A record's input as a judge reads it: its values, one per line, objects as JSON. */
+export function inputText(input: Record<string, unknown>): string {
+  return Object.values(input)
+    .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+    .join('\n');
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadDataset } from '../dataset.js';
+import { loadDataset, taskChecks } from '../dataset.js';
 import { parseTask } from '../task.js';
 import { fieldMatchGrader, tokenOverlap } from './field-match.js';
 import { GraderError, parseJson } from './grader.js';
@@ -153,7 +153,7 @@ describe('the clinical-notes task', () => {
       ),
     );
     for (const split of ['train', 'validation']) {
-      for (const record of loadDataset(task.data[split]!, task.variables)) {
+      for (const record of loadDataset(task.data[split]!, taskChecks(task))) {
         const output = JSON.stringify(record.reference);
         for (const [index, grader] of graders.entries()) {
           const grade = await grader({

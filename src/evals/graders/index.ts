@@ -6,11 +6,12 @@ import type { Grader } from './grader.js';
 import { jsonSchemaGrader } from './json-schema.js';
 import { listF1Grader } from './list-f1.js';
 import { llmRubricGrader } from './llm-rubric.js';
+import { pairwiseGrader } from './pairwise.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
 import { chrFGrader, numericGrader, rougeLGrader } from './text-similarity.js';
 
 export type { Grade, GradeContext, Grader } from './grader.js';
-export { GraderError, parseJson } from './grader.js';
+export { GraderError, inputText, parseJson } from './grader.js';
 
 /** Build a grader from its config; LLM judges get their model from `judgeFor`. */
 export async function createGrader(
@@ -53,6 +54,11 @@ export async function createGrader(
         maxTokens: config.maxTokens,
         repeat: config.repeat,
         aggregate: config.aggregate,
+      });
+    case 'pairwise':
+      return pairwiseGrader(await judgeFor(config.model), {
+        rubric: config.rubric,
+        maxTokens: config.maxTokens,
       });
   }
 }

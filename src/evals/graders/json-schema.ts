@@ -1,23 +1,33 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../../spec/chat-model.js';
 import { GraderError, type SyncGrader } from './grader.js';
 
 /** Output parses as JSON and validates against the schema; the first errors are the reason. */
 export function jsonSchemaGrader(schema: JsonSchema | undefined): SyncGrader {
   if (!schema) throw new GraderError('json-schema grader needs task.output.schema or its own schema');
-  const { $schema: _ignored, ...body } = schema;
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(body);
+  const validate = compileJsonSchema(schema);
   return ({ parsed }) => {
     if (parsed === undefined) return { score: 0, pass: false, reason: 'output is not valid JSON' };
     if (validate(parsed)) return { score: 1, pass: true, reason: 'valid against the schema' };
-    const errors = (validate.errors ?? [])
-      .slice(0, 3)
-      .map((error) => `${error.instancePath || '/'} ${error.message}`);
     return {
       score: 0,
       pass: false,
-      reason: `schema violations: ${errors.join('; ')}`,
+      reason: `schema violations: ${describeSchemaErrors(validate.errors)}`,
       details: { errors: validate.errors },
     };
   };
+}
+
+/** Compile a JSON schema with ajv; the `$schema` draft marker is dropped so any draft's files load. */
+export function compileJsonSchema(schema: JsonSchema): ValidateFunction {
+  const { $schema: _ignored, ...body } = schema;
+  return new Ajv({ allErrors: true, strict: false }).compile(body);
+}
+
+/** Ajv's errors as short readable phrases: `/vitals/heart_rate_bpm must be integer`. */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, limit = 3): string {
+  return (errors ?? [])
+    .slice(0, limit)
+    .map((error) => `${error.instancePath || '/'} ${error.message}`)
+    .join('; ');
 }

@@ -1,6 +1,6 @@
 import type { ChatModel } from '../../spec/chat-model.js';
 import { valueAt } from '../task.js';
-import { type Grade, type Grader, GraderError } from './grader.js';
+import { type Grade, type Grader, GraderError, inputText } from './grader.js';
 
 export interface RubricOptions {
   rubric: string;
@@ -46,9 +46,7 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
     const prompt = [
       'You are grading a response against a rubric. Think step by step in "reasoning", then give "verdict".',
       `Rubric:\n${options.rubric.trim()}`,
-      `Input:\n${Object.values(input)
-        .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
-        .join('\n')}`,
+      `Input:\n${inputText(input)}`,
       ...(referenceValue !== undefined
         ? [
             `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
