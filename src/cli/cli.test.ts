@@ -117,6 +117,8 @@ describe('tailor CLI', () => {
     expect(compared.stdout).toMatch(/200 shared examples/);
     expect(compared.stdout).toMatch(/score difference B − A: -?0\.\d{3} \[95% CI -?0\.\d{3}, -?0\.\d{3}\]/);
     expect(compared.stdout).toMatch(/McNemar p = /);
+    const comparePage = /^report: (.*compare-.*\.html)$/m.exec(compared.stdout)?.[1];
+    expect(readFileSync(comparePage!, 'utf8').match(/<circle class="point"/g)).toHaveLength(200);
     // The default model as a pairwise judge, both orders, on two pairs.
     const judged = tailor([
       '-w',

@@ -4,11 +4,18 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { evalSummary, exampleResults } from '../test-support/eval-fixtures.js';
-import { renderEvalReport } from './report.js';
+import { comparePaired } from './compare.js';
+import { renderCompareReport, renderEvalReport } from './report.js';
 import { bootstrapMean } from './statistics.js';
 
 // The report as a person sees it: opened in headless Chromium (Debian's, installed by `make test`),
 // its plots laid out with real sizes, and a screenshot taken.
+const launch = () =>
+  chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
+
 describe('eval report in a browser', () => {
   it('renders the table and all three plots', async () => {
     const scores = Array.from({ length: 40 }, (_, index) => (index % 5) / 4);
@@ -20,10 +27,7 @@ describe('eval report in a browser', () => {
     const page = join(directory, 'report.html');
     writeFileSync(page, renderEvalReport(summary, results, 'browser check'));
 
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-    });
+    const browser = await launch();
     try {
       const tab = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
       await tab.goto(`file://${page}`);
@@ -42,6 +46,58 @@ describe('eval report in a browser', () => {
         );
       expect(bars.filter((height) => height > 0).length).toBeGreaterThanOrEqual(5);
       const screenshot = await tab.screenshot({ path: join(directory, 'report.png'), fullPage: true });
+      expect(screenshot.length).toBeGreaterThan(10_000);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('renders the compare report: one scatter point per example, inside the plot', async () => {
+    const pairs = Array.from({ length: 60 }, (_, index) => ({
+      exampleId: `e${index}`,
+      scoreA: (index % 5) / 4,
+      scoreB: ((index * 3) % 5) / 4,
+      passA: index % 5 === 4,
+      passB: (index * 3) % 5 === 4,
+    }));
+    const directory = mkdtempSync(join(tmpdir(), 'tailor-compare-report-'));
+    const page = join(directory, 'compare.html');
+    writeFileSync(
+      page,
+      renderCompareReport({
+        title: 'compare check',
+        labelA: 'a',
+        labelB: 'b',
+        comparison: comparePaired(pairs),
+        pairs,
+      }),
+    );
+    const browser = await launch();
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+      await tab.goto(`file://${page}`);
+      const [scatterBox, points] = await Promise.all([
+        tab.locator('svg').first().boundingBox(),
+        tab
+          .locator('circle.point')
+          .evaluateAll((nodes) =>
+            nodes
+              .map((node) =>
+                (
+                  node as unknown as { getBoundingClientRect(): { x: number; y: number } }
+                ).getBoundingClientRect(),
+              )
+              .map((box) => ({ x: box.x, y: box.y })),
+          ),
+      ]);
+      expect(points).toHaveLength(60);
+      for (const point of points) {
+        expect(point.x).toBeGreaterThan(scatterBox!.x);
+        expect(point.x).toBeLessThan(scatterBox!.x + scatterBox!.width);
+        expect(point.y).toBeGreaterThan(scatterBox!.y);
+        expect(point.y).toBeLessThan(scatterBox!.y + scatterBox!.height);
+      }
+      const screenshot = await tab.screenshot({ path: join(directory, 'compare.png'), fullPage: true });
       expect(screenshot.length).toBeGreaterThan(10_000);
     } finally {
       await browser.close();

@@ -1,3 +1,5 @@
+import type { Comparison, PairedExample } from './compare.js';
+import type { PairwiseSummary } from './pairwise.js';
 import type { EvalSummary, ExampleResult } from './runner.js';
 
 /**
@@ -42,6 +44,86 @@ svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
 <h2>Latency</h2>${latency}
 </body></html>
 `;
+}
+
+/**
+ * The report of `tailor compare`: the paired statistics, a scatter of every example's score under A
+ * (x) and B (y) — points above the diagonal are examples B does better on — and the distribution of
+ * the differences. Same rules as the eval report: one file, inline SVG, nothing fetched.
+ */
+export function renderCompareReport(options: {
+  title: string;
+  labelA: string;
+  labelB: string;
+  comparison: Comparison;
+  pairs: PairedExample[];
+  pairwise?: PairwiseSummary | undefined;
+}): string {
+  const { comparison, pairs } = options;
+  const { difference } = comparison;
+  const regressions = comparison.regressions.slice(0, 50).map(escapeHtml).join(', ');
+  const pairwise = options.pairwise
+    ? `<p>Pairwise judge (both orders) on ${options.pairwise.pairs} pairs: A ${options.pairwise.winsA} · B ${options.pairwise.winsB} · tie ${options.pairwise.ties} · judge errors ${options.pairwise.errors} · position consistency ${percent(options.pairwise.positionConsistency)}</p>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
+td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
+svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
+</style></head><body>
+<h1>${escapeHtml(options.title)}</h1>
+<p class="muted">A ${escapeHtml(options.labelA)}<br>B ${escapeHtml(options.labelB)}</p>
+<table>
+<tr><th>shared examples</th><td>${comparison.examples}</td></tr>
+<tr><th>score difference B − A</th><td>${format(difference.mean)} [95% CI ${format(difference.low)}, ${format(difference.high)}]</td></tr>
+<tr><th>wins · losses · ties (B vs A)</th><td>${comparison.wins} · ${comparison.losses} · ${comparison.ties}</td></tr>
+<tr><th>sign test p</th><td>${comparison.signTestP.toPrecision(3)}</td></tr>
+<tr><th>McNemar p (pass/fail)</th><td>${comparison.mcnemarP.toPrecision(3)}</td></tr>
+<tr><th>regressions (A passed, B failed)</th><td>${comparison.regressions.length}${regressions ? `: ${regressions}${comparison.regressions.length > 50 ? ' …' : ''}` : ''}</td></tr>
+</table>${pairwise}
+<h2>Score per example, A against B</h2>${scatter(pairs)}
+<h2>Distribution of the differences (B − A)</h2>${histogram(
+    pairs.map((pair) => pair.scoreB - pair.scoreA),
+    20,
+    [-1, 1],
+    'score B − score A',
+  )}
+</body></html>
+`;
+}
+
+/** Score under A (x) against score under B (y); ties on the diagonal, jittered so stacks stay visible. */
+function scatter(pairs: PairedExample[]): string {
+  const size = 480;
+  const margin = 48;
+  const span = size - 2 * margin;
+  const x = (value: number) => margin + value * span;
+  const y = (value: number) => size - margin - value * span;
+  // Deterministic jitter from the example's position: identical scores are common (quantised graders).
+  const jitter = (index: number, axis: number) => (((index * 7919 + axis * 104729) % 1000) / 1000 - 0.5) * 14;
+  const points = pairs
+    .map((pair, index) => {
+      const colour =
+        pair.scoreB > pair.scoreA + 1e-12
+          ? '#2f9e5b'
+          : pair.scoreB < pair.scoreA - 1e-12
+            ? '#d9534f'
+            : '#8a94a6';
+      return `<circle class="point" cx="${(x(pair.scoreA) + jitter(index, 0)).toFixed(1)}" cy="${(y(pair.scoreB) + jitter(index, 1)).toFixed(1)}" r="3.5" fill="${colour}" fill-opacity="0.65"><title>${escapeHtml(pair.exampleId)}: A ${format(pair.scoreA)}, B ${format(pair.scoreB)}</title></circle>`;
+    })
+    .join('');
+  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img">
+<rect x="${margin}" y="${margin}" width="${span}" height="${span}" fill="none" stroke="#c9cfdb"/>
+<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#8a94a6" stroke-dasharray="4 4"/>
+${points}
+<text x="${x(0)}" y="${size - 18}" class="muted">0</text><text x="${x(1) - 8}" y="${size - 18}" class="muted">1</text>
+<text x="${size / 2 - 30}" y="${size - 8}">score A</text>
+<text x="8" y="${y(1) + 4}" class="muted">1</text><text x="8" y="${y(0)}" class="muted">0</text>
+<text x="14" y="${size / 2}" transform="rotate(-90 14 ${size / 2})">score B</text>
+<text x="${x(0) + 8}" y="${y(1) + 16}" fill="#2f9e5b">B better</text><text x="${x(1) - 70}" y="${y(0) - 8}" fill="#d9534f">A better</text>
+</svg>`;
 }
 
 function barChart(items: { label: string; mean: number; low: number; high: number }[]): string {

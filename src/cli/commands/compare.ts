@@ -1,11 +1,14 @@
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { comparePaired } from '../../evals/compare.js';
 import { loadDataset } from '../../evals/dataset.js';
 import { GraderError, inputText } from '../../evals/graders/grader.js';
 import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../evals/pairwise.js';
+import { renderCompareReport } from '../../evals/report.js';
 import { loadRunResults } from '../../evals/runner.js';
 import { createModel } from '../../models/create-model.js';
 import { ConfigError } from '../../spec/errors.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
 import { type CommandContext, commandContext } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -22,8 +25,16 @@ export function registerCompare(program: Command): void {
       'Which response follows the task better and is more faithful to the input?',
     )
     .option('--limit <n>', 'judge only the first n shared examples')
+    .option(
+      '--report <file>',
+      'HTML report with the per-example scatter (default: .tailor/artifacts/compare-<A>-<B>.html)',
+    )
     .action(
-      async (runA: string, runB: string, options: { judge?: string; rubric: string; limit?: string }) => {
+      async (
+        runA: string,
+        runB: string,
+        options: { judge?: string; rubric: string; limit?: string; report?: string },
+      ) => {
         const context = commandContext(program.opts());
         if (!context.workspace)
           throw new ConfigError('tailor compare needs the workspace the runs are stored in');
@@ -52,8 +63,29 @@ export function registerCompare(program: Command): void {
           if (pairs.length === 0) throw new ConfigError('The two runs share no examples');
           const comparison = comparePaired(pairs);
           const pairwise = options.judge ? await judgeAll(context, a, b, pairs, options) : undefined;
+          const reportPath = resolve(
+            options.report ??
+              join(context.workspace.paths.artifactsDirectory, `compare-${runA}-${runB}.html`),
+          );
+          writeFileAtomic(
+            reportPath,
+            renderCompareReport({
+              title: `compare ${runA} → ${runB}`,
+              labelA: `${a.model} (run ${runA})`,
+              labelB: `${b.model} (run ${runB})`,
+              comparison,
+              pairs,
+              pairwise,
+            }),
+          );
           if (context.json) {
-            printJson({ a: a.model, b: b.model, ...comparison, ...(pairwise ? { pairwise } : {}) });
+            printJson({
+              a: a.model,
+              b: b.model,
+              ...comparison,
+              ...(pairwise ? { pairwise } : {}),
+              report: reportPath,
+            });
             return;
           }
           const { difference } = comparison;
@@ -71,6 +103,7 @@ export function registerCompare(program: Command): void {
                     `pairwise judge (${options.judge}, both orders) on ${pairwise.pairs} pairs: A ${pairwise.winsA} · B ${pairwise.winsB} · tie ${pairwise.ties} · judge errors ${pairwise.errors} · position consistency ${(100 * pairwise.positionConsistency).toFixed(1)}%`,
                   ]
                 : []),
+              `report: ${reportPath}`,
             ].join('\n') + '\n',
           );
         } finally {
