@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { functionGrader } from './function.js';
 import { GraderError } from './grader.js';
@@ -46,6 +48,34 @@ export const notAFunction = 3;
     await expect(functionGrader(module, 'notAFunction')).rejects.toThrow(/no function export/);
     await expect((await functionGrader(module, 'broken'))(context('x'))).rejects.toThrow(/threw: boom/);
     await expect((await functionGrader(module, 'malformed'))(context('x'))).rejects.toThrow(/must return/);
+  });
+});
+
+describe('TypeScript grader modules', () => {
+  it('load from the compiled CLI with no loader flag (tsx compiles them on import)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'tailor-ts-grader-'));
+    const module = join(directory, 'grader.ts');
+    writeFileSync(
+      module,
+      `interface Context { output: string; reference: unknown }
+type Grade = { score: number; pass: boolean; reason: string };
+export function mentionsReference({ output, reference }: Context): Grade {
+  const hit: boolean = output.includes(String(reference));
+  return { score: hit ? 1 : 0, pass: hit, reason: hit ? 'mentions it' : 'does not' };
+}
+`,
+    );
+    // Through Node itself, outside vitest's TypeScript transform: the path a user's CLI run takes.
+    const distModule = join(import.meta.dirname, '../../../dist/evals/graders/function.js');
+    const script = `const { functionGrader } = await import(${JSON.stringify(pathToFileURL(distModule).href)});
+const grade = await functionGrader(${JSON.stringify(module)}, 'mentionsReference');
+console.log(JSON.stringify(await grade({ output: 'take ibuprofen', reference: 'ibuprofen', input: {} })));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ score: 1, pass: true, reason: 'mentions it' });
+    // And inside this process too.
+    const grade = await functionGrader(module, 'mentionsReference');
+    expect(await grade(context('no', 'ibuprofen'))).toMatchObject({ score: 0, pass: false });
   });
 });
 

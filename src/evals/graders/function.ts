@@ -3,13 +3,18 @@ import { type Grade, type GradeContext, type Grader, GraderError } from './grade
 
 /**
  * A user grader: a module exporting a function `(context) => {score, pass, reason}` (sync or async).
- * JavaScript modules load anywhere; TypeScript modules load when Tailor runs under a TypeScript
- * loader (tsx). A throw inside the function is a grader error; a malformed return value too.
+ * JavaScript modules load with Node's own import; TypeScript modules (.ts, .mts, .cts) are compiled on
+ * load by tsx's import API, so they work from the installed CLI with no loader flag. A throw inside
+ * the function is a grader error; a malformed return value too.
  */
 export async function functionGrader(modulePath: string, exportName: string): Promise<Grader> {
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    const url = pathToFileURL(modulePath).href;
+    if (/\.[mc]?ts$/.test(modulePath)) {
+      const { tsImport } = await import('tsx/esm/api');
+      module = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    } else module = (await import(url)) as Record<string, unknown>;
   } catch (error) {
     throw new GraderError(`cannot load grader module ${modulePath}: ${(error as Error).message}`, {
       cause: error,
