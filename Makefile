@@ -54,10 +54,12 @@ test: build venv models browser
 	npx vitest run
 	cd worker && .venv/bin/python -m pytest -q
 
-bench: models venv
+bench: models venv build
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/sft/requirements.txt -c worker/requirements.txt
+	npm ci --prefix bench/eval --no-audit --no-fund
 	node --import tsx bench/generate/run.ts
 	node --import tsx bench/sft/run.ts
+	node --import tsx bench/eval/run.ts
 
 clean:
 	rm -rf dist node_modules $(VENV)
