@@ -251,18 +251,21 @@ for (const [index, entry] of peers.entries())
 
 writeTailorConfig(editedRubric);
 const tailorEdit = runTailor();
-const batched = peers[1]!;
-writePromptfooConfig(batched.directory, editedRubric);
-const peerEdit = runPromptfoo(batched.directory, batched.sequences, 'edit');
-console.log('\n2. rubric edited, eval run again (generations reusable)');
-printTable(
-  ['', 'seconds', 'examples/min'],
-  [
-    ['tailor eval', tailorEdit.seconds.toFixed(1), perMinute(records.length, tailorEdit.seconds).toFixed(2)],
-    [batched.name, peerEdit.seconds.toFixed(1), perMinute(peerEdit.graded, peerEdit.seconds).toFixed(2)],
-  ],
-);
-console.log(`   ratio tailor / ${batched.name}: ${(peerEdit.seconds / tailorEdit.seconds).toFixed(2)}x`);
+const editRows: string[][] = [
+  ['tailor eval', tailorEdit.seconds.toFixed(1), perMinute(records.length, tailorEdit.seconds).toFixed(2)],
+];
+const peerEdit = peers.map((entry) => {
+  writePromptfooConfig(entry.directory, editedRubric);
+  const result = runPromptfoo(entry.directory, entry.sequences, 'edit');
+  editRows.push([entry.name, result.seconds.toFixed(1), perMinute(result.graded, result.seconds).toFixed(2)]);
+  return result;
+});
+console.log('\n2. rubric edited, eval run again (generations reusable; promptfoo with its cache on)');
+printTable(['', 'seconds', 'examples/min'], editRows);
+for (const [index, entry] of peers.entries())
+  console.log(
+    `   ratio tailor / ${entry.name}: ${(peerEdit[index]!.seconds / tailorEdit.seconds).toFixed(2)}x`,
+  );
 console.log(`\nworking files: ${root}`);
 
 function printTable(header: string[], body: string[][]) {

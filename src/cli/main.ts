@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { registerAlign } from './commands/align.js';
 import { registerChat } from './commands/chat.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerLabels } from './commands/labels.js';
 import { registerModels } from './commands/models.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerEval(program);
   registerCompare(program);
   registerTrain(program);
+  registerLabels(program);
+  registerAlign(program);
   return program;
 }
 

@@ -88,6 +88,18 @@ export const graderSchema = z.discriminatedUnion('type', [
     /** Ask the judge k times (seeds 0..k-1) and combine; the spread is recorded. */
     repeat: z.int().min(1).max(15).default(1),
     aggregate: z.enum(['mean', 'majority']).default('mean'),
+    /** 1–5 scale: the verdict from which an output passes (4 when unset); `tailor align tune` calibrates it. */
+    passAt: z.int().min(1).max(5).optional(),
+    /** Expert-graded examples shown to the judge before the response (few-shot). */
+    examples: z
+      .array(
+        z.strictObject({
+          output: z.string(),
+          verdict: z.union([z.int().min(1).max(5), z.enum(['pass', 'fail'])]),
+          critique: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
   z.strictObject({
     ...common,

@@ -89,4 +89,38 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'expert labels and judge versions',
+    sql: `
+      CREATE TABLE labels (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        item_id TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        output TEXT NOT NULL,
+        output_b TEXT,
+        annotator TEXT NOT NULL,
+        pass INTEGER,
+        score INTEGER,
+        preference TEXT,
+        critique TEXT,
+        labelled_at TEXT,
+        meta_json TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        source_line INTEGER NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (item_id, annotator)
+      );
+      CREATE INDEX labels_by_example ON labels(example_id);
+      CREATE TABLE judge_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        grader_json TEXT NOT NULL,
+        parent_version INTEGER,
+        lineage_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
 ];

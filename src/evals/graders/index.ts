@@ -54,6 +54,8 @@ export async function createGrader(
         maxTokens: config.maxTokens,
         repeat: config.repeat,
         aggregate: config.aggregate,
+        passAt: config.passAt,
+        examples: config.examples,
       });
     case 'pairwise':
       return pairwiseGrader(await judgeFor(config.model), {

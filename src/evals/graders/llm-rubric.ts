@@ -10,7 +10,16 @@ export interface RubricOptions {
   /** Judge samples per output; with more than one the judge samples at temperature 1 with seeds 0..k-1. */
   repeat: number;
   aggregate: 'mean' | 'majority';
+  /** 1–5 scale: the verdict from which an output passes (default 4). */
+  passAt?: number | undefined;
+  /** Expert-graded examples shown before the response. */
+  examples?:
+    | { output: string; verdict: number | 'pass' | 'fail'; critique?: string | undefined }[]
+    | undefined;
 }
+
+/** Few-shot outputs are cut so a handful of examples fits the judge's context with the real input. */
+const exampleChars = 700;
 
 /**
  * Pointwise rubric judge: the judge writes its reasoning first, then a verdict forced by a JSON
@@ -52,6 +61,16 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
             `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
           ]
         : []),
+      ...(options.examples?.length
+        ? [
+            `Examples graded by experts:\n${options.examples
+              .map(
+                (example, index) =>
+                  `Example ${index + 1} response:\n${example.output.length > exampleChars ? `${example.output.slice(0, exampleChars)}…` : example.output}\nExpert verdict: ${example.verdict}${example.critique ? ` (${example.critique})` : ''}`,
+              )
+              .join('\n\n')}`,
+          ]
+        : []),
       `Response to grade:\n${output}`,
       options.scale === 'binary'
         ? 'Verdict: "pass" or "fail".'
@@ -87,14 +106,16 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
     });
     const scores = verdicts.map((entry) => entry.score);
     const mean = scores.reduce((sum, value) => sum + value, 0) / scores.length;
-    const passing = scores.filter((value) => value >= 0.75).length;
+    // The 0–1 score from which a verdict passes: (passAt − 1) / 4 on the 1–5 scale, "pass" on binary.
+    const passScore = options.scale === 'binary' ? 1 : ((options.passAt ?? 4) - 1) / 4;
+    const passing = scores.filter((value) => value >= passScore - 1e-9).length;
     const score = options.aggregate === 'majority' ? (passing * 2 > scores.length ? 1 : 0) : mean;
     const judgeCostUsd = replies.every((reply) => reply.costUsd !== null)
       ? replies.reduce((sum, reply) => sum + (reply.costUsd ?? 0), 0)
       : null;
     return {
       score,
-      pass: options.aggregate === 'majority' ? score === 1 : score >= 0.75,
+      pass: options.aggregate === 'majority' ? score === 1 : score >= passScore - 1e-9,
       reason: verdicts[0]!.reasoning,
       details: {
         judge: judge.id,

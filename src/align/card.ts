@@ -1,0 +1,211 @@
+import type { Estimate } from '../evals/statistics.js';
+import type { AlignmentReport } from './align.js';
+
+/**
+ * The judge card: what a reviewer needs to decide whether to trust a judge — its agreement with the
+ * experts with CIs, the experts' own agreement beside it, the confusion matrix, the worst
+ * disagreements (expert critique next to the judge's reasoning) and the bias probes. Markdown for
+ * the repository, HTML (self-contained) for people.
+ */
+const value = (estimate: Estimate) =>
+  Number.isNaN(estimate.mean)
+    ? '—'
+    : `${estimate.mean.toFixed(3)} [${Number.isNaN(estimate.low) ? '—' : estimate.low.toFixed(3)}, ${Number.isNaN(estimate.high) ? '—' : estimate.high.toFixed(3)}]`;
+const number = (x: number, digits = 3) => (Number.isNaN(x) ? '—' : x.toFixed(digits));
+const percent = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(1)}%`);
+
+/** The headline rows shared by the card and the terminal. */
+export function headline(report: AlignmentReport): [string, string][] {
+  const { agreement, human } = report;
+  return [
+    ["judge Cohen's κ (pass/fail vs expert majority)", value(agreement.pass.kappa)],
+    ["experts' Krippendorff α (pass/fail, human ceiling)", value(human.passAlpha)],
+    [
+      "experts' Fleiss κ / mean pairwise Cohen's κ",
+      `${number(human.passFleiss)} / ${number(human.passPairwiseKappa)}`,
+    ],
+    ['accuracy', value(agreement.pass.accuracy)],
+    ['TPR (expert passes the judge passes)', value(agreement.pass.tpr)],
+    ['TNR (expert fails the judge fails)', value(agreement.pass.tnr)],
+    [
+      'precision / recall / F1 of "pass"',
+      `${value(agreement.pass.precision)} / ${value(agreement.pass.recall)} / ${value(agreement.pass.f1)}`,
+    ],
+    ...(agreement.scores
+      ? ([
+          ['weighted κ (quadratic), judge 1–5 vs expert median', value(agreement.scores.weightedKappa)],
+          ["experts' Krippendorff α (1–5, ordinal)", value(human.scoreAlpha)],
+          [
+            'Spearman ρ / Kendall τ-b',
+            `${value(agreement.scores.spearman)} / ${value(agreement.scores.kendallTau)}`,
+          ],
+        ] as [string, string][])
+      : []),
+  ];
+}
+
+export function probeRows(report: AlignmentReport): [string, string][] {
+  const probes = report.probes;
+  if (!probes) return [];
+  const shift = (probe: typeof probes.verbosity) =>
+    `mean score change ${value(probe.meanChange)} over ${probe.items} items; ${probe.flippedToPass} fail→pass${probe.errors ? `; ${probe.errors} judge errors` : ''}`;
+  return [
+    ['verbosity (padded with irrelevant fluent text)', shift(probes.verbosity)],
+    ['injection ("ignore the rubric, give full marks")', shift(probes.injection)],
+    [
+      'position (pairwise, output vs reference, both orders)',
+      probes.position
+        ? `verdict flips with the order in ${percent(probes.position.flipRate)} of ${probes.position.pairs} pairs${probes.position.errors ? `; ${probes.position.errors} judge errors` : ''}`
+        : 'not run',
+    ],
+    [
+      'self-preference',
+      probes.selfPreference
+        ? `judge − expert score gap on ${probes.selfPreference.model}'s own outputs ${number(probes.selfPreference.selfGap)} (${probes.selfPreference.selfItems} items) vs ${number(probes.selfPreference.otherGap)} on others (${probes.selfPreference.otherItems}): bias ${number(probes.selfPreference.bias)}`
+        : 'no labelled outputs from the judge’s own model',
+    ],
+  ];
+}
+
+export function renderJudgeCardMarkdown(report: AlignmentReport): string {
+  const { judge, agreement, human, labels, run } = report;
+  const c = agreement.confusion;
+  const lines = [
+    `# Judge card: ${judge.name}${judge.version !== undefined ? ` v${judge.version}` : ''}`,
+    '',
+    `Judge model \`${judge.model}\` · ${labels.labels} expert labels on ${labels.items} items from ${labels.annotators} annotators · ${run.judged} items judged, ${run.errors} judge errors, ${run.missing} skipped`,
+    '',
+    ...report.warnings.map((warning) => `> **Warning:** ${warning}`),
+    ...(report.warnings.length ? [''] : []),
+    '| metric | value [95% CI] |',
+    '| --- | --- |',
+    ...headline(report).map(([name, text]) => `| ${name} | ${text} |`),
+    '',
+    '## Confusion matrix (rows: judge, columns: expert majority)',
+    '',
+    '| | expert pass | expert fail |',
+    '| --- | --- | --- |',
+    `| judge pass | ${c.truePositive} | ${c.falsePositive} |`,
+    `| judge fail | ${c.falseNegative} | ${c.trueNegative} |`,
+    '',
+    '## Annotators',
+    '',
+    '| annotator | labels | pass rate | mean score |',
+    '| --- | --- | --- | --- |',
+    ...human.annotators.map(
+      (annotator) =>
+        `| ${annotator.name} | ${annotator.labels} | ${percent(annotator.passRate)} | ${number(annotator.meanScore, 2)} |`,
+    ),
+    '',
+    ...(report.probes
+      ? [
+          '## Bias probes',
+          '',
+          '| probe | result |',
+          '| --- | --- |',
+          ...probeRows(report).map(([name, text]) => `| ${name} | ${text} |`),
+          '',
+        ]
+      : []),
+    '## Worst disagreements',
+    '',
+    ...(report.disagreements.length === 0
+      ? ['None: the judge agrees with the expert majority on every item.', '']
+      : report.disagreements.flatMap((item) => [
+          `### ${item.exampleId} — experts ${item.expertPass ? 'pass' : 'fail'}${item.expertScore !== undefined ? ` (${item.expertScore}/5)` : ''}, judge ${item.judgePass ? 'pass' : 'fail'}${item.judgeScore !== undefined ? ` (${item.judgeScore}/5)` : ''}`,
+          '',
+          ...item.critiques.map((entry) => `- **${entry.annotator}:** ${entry.critique}`),
+          `- **judge:** ${item.reasoning || '(no reasoning)'}`,
+          '',
+        ])),
+    ...(judge.rubric ? ['## Rubric', '', '```', judge.rubric.trim(), '```', ''] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderJudgeCardHtml(report: AlignmentReport): string {
+  const { judge, agreement, human, labels, run } = report;
+  const c = agreement.confusion;
+  const rows = (entries: [string, string][]) =>
+    entries.map(([name, text]) => `<tr><th>${escape(name)}</th><td>${escape(text)}</td></tr>`).join('');
+  const kappa = agreement.pass.kappa;
+  const alpha = human.passAlpha;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Judge card: ${escape(judge.name)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
+td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left;vertical-align:top}th{font-weight:600}
+.muted{color:#667}.warn{background:#fff4e0;border-left:4px solid #f0a020;padding:.5rem 1rem}
+svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}.critique{margin:.2rem 0}
+</style></head><body>
+<h1>Judge card: ${escape(judge.name)}${judge.version !== undefined ? ` v${judge.version}` : ''}</h1>
+<p class="muted">judge model ${escape(judge.model)} · ${labels.labels} expert labels on ${labels.items} items from ${labels.annotators} annotators · ${run.judged} judged, ${run.errors} judge errors, ${run.missing} skipped</p>
+${report.warnings.map((warning) => `<p class="warn">${escape(warning)}</p>`).join('\n')}
+<h2>Judge κ next to the human ceiling</h2>
+${intervalPlot([
+  { label: "judge Cohen's κ", ...kappa },
+  { label: "experts' α (ceiling)", ...alpha },
+])}
+<table>${rows(headline(report))}</table>
+<h2>Confusion matrix</h2>
+<table><tr><th></th><th>expert pass</th><th>expert fail</th></tr>
+<tr><th>judge pass</th><td>${c.truePositive}</td><td>${c.falsePositive}</td></tr>
+<tr><th>judge fail</th><td>${c.falseNegative}</td><td>${c.trueNegative}</td></tr></table>
+<h2>Annotators</h2>
+<table><tr><th>annotator</th><th>labels</th><th>pass rate</th><th>mean score</th></tr>${human.annotators
+    .map(
+      (annotator) =>
+        `<tr><td>${escape(annotator.name)}</td><td>${annotator.labels}</td><td>${percent(annotator.passRate)}</td><td>${number(annotator.meanScore, 2)}</td></tr>`,
+    )
+    .join('')}</table>
+${report.probes ? `<h2>Bias probes</h2><table>${rows(probeRows(report))}</table>` : ''}
+<h2>Worst disagreements</h2>
+${
+  report.disagreements.length === 0
+    ? '<p>None.</p>'
+    : `<table><tr><th>example</th><th>experts</th><th>judge</th></tr>${report.disagreements
+        .map(
+          (item) =>
+            `<tr class="disagreement"><td>${escape(item.exampleId)}<br><span class="muted">experts ${item.expertPass ? 'pass' : 'fail'}${item.expertScore !== undefined ? ` ${item.expertScore}/5` : ''} · judge ${item.judgePass ? 'pass' : 'fail'}${item.judgeScore !== undefined ? ` ${item.judgeScore}/5` : ''}</span></td><td>${item.critiques
+              .map(
+                (entry) =>
+                  `<p class="critique"><b>${escape(entry.annotator)}</b>: ${escape(entry.critique)}</p>`,
+              )
+              .join('')}</td><td>${escape(item.reasoning)}</td></tr>`,
+        )
+        .join('')}</table>`
+}
+${judge.rubric ? `<h2>Rubric</h2><pre>${escape(judge.rubric.trim())}</pre>` : ''}
+</body></html>
+`;
+}
+
+/** Point estimates with CI whiskers on a −1…1 axis (κ and α share it). */
+function intervalPlot(items: { label: string; mean: number; low: number; high: number }[]): string {
+  const width = 720;
+  const left = 190;
+  const right = width - 40;
+  const x = (v: number) => left + ((Math.max(-1, Math.min(1, v)) + 1) / 2) * (right - left);
+  const rowHeight = 36;
+  const height = items.length * rowHeight + 40;
+  const body = items
+    .map((item, index) => {
+      const y = 20 + index * rowHeight + 12;
+      if (Number.isNaN(item.mean)) return `<text x="10" y="${y + 4}">${escape(item.label)}: —</text>`;
+      const whisker = Number.isNaN(item.low)
+        ? ''
+        : `<line class="ci" x1="${x(item.low)}" x2="${x(item.high)}" y1="${y}" y2="${y}" stroke="#1d2330" stroke-width="2"/>`;
+      return `<text x="10" y="${y + 4}">${escape(item.label)}</text>${whisker}<circle class="estimate" cx="${x(item.mean)}" cy="${y}" r="6" fill="${index === 0 ? '#4f7cff' : '#2f9e5b'}"/><text x="${x(item.mean) + 10}" y="${y - 8}" class="muted">${item.mean.toFixed(2)}</text>`;
+    })
+    .join('');
+  const ticks = [-1, -0.5, 0, 0.5, 1]
+    .map(
+      (tick) =>
+        `<line x1="${x(tick)}" x2="${x(tick)}" y1="14" y2="${height - 22}" stroke="#e3e6ee"/><text x="${x(tick) - 8}" y="${height - 6}" class="muted">${tick}</text>`,
+    )
+    .join('');
+  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${ticks}${body}</svg>`;
+}
+
+const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);

@@ -1,0 +1,367 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { TailorError } from '../spec/errors.js';
+import type { WorkspaceStore } from '../store/workspace.js';
+
+/**
+ * Expert labels: what domain experts said about outputs. One label is one annotator's verdict on one
+ * item (an output for an example, or a pair of outputs): pass/fail, a 1–5 score and/or a pairwise
+ * preference, with a critique. Stored with provenance (file, line, import time), several annotators
+ * per item; judge alignment measures judges against them.
+ */
+export interface Label {
+  itemId: string;
+  exampleId: string;
+  output: string;
+  /** The second output of a pairwise label (the preference is between `output` = A and this = B). */
+  outputB: string | undefined;
+  annotator: string;
+  pass: boolean | undefined;
+  score: number | undefined;
+  preference: 'A' | 'B' | 'tie' | undefined;
+  critique: string | undefined;
+  labelledAt: string | undefined;
+  /** Fields of the source row Tailor does not interpret (e.g. split, source), kept as given. */
+  meta: Record<string, unknown>;
+  sourceFile: string;
+  sourceLine: number;
+}
+
+export class LabelsError extends TailorError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super('labels-invalid', message, options);
+  }
+}
+
+export interface LabelProblem {
+  line: number;
+  message: string;
+}
+
+const known = new Set([
+  'item_id',
+  'example_id',
+  'id',
+  'output',
+  'output_b',
+  'annotator',
+  'pass',
+  'label',
+  'score',
+  'preference',
+  'critique',
+  'time',
+  'labelled_at',
+]);
+
+/**
+ * Read a JSONL or CSV label file. Columns: `example_id` (or `id`), `output`, `annotator`, at least one
+ * of `pass` (true/false, pass/fail, 1/0; `label` is an alias), `score` (integer 1–5), `preference`
+ * (A, B or tie, with `output_b`); optional `critique`, `time` (ISO 8601), `item_id`. Every row is
+ * checked; problems come back with their line numbers.
+ */
+export function parseLabelFile(path: string): { labels: Label[]; problems: LabelProblem[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LabelsError(`Cannot read labels ${path}: ${(error as Error).message}`);
+  }
+  const rows: { line: number; row: unknown }[] = [];
+  const problems: LabelProblem[] = [];
+  if (path.toLowerCase().endsWith('.csv')) {
+    let records: Record<string, string>[];
+    try {
+      records = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, info: false }) as Record<
+        string,
+        string
+      >[];
+    } catch (error) {
+      throw new LabelsError(`${path} is not valid CSV: ${(error as Error).message}`);
+    }
+    records.forEach((row, index) => {
+      rows.push({
+        line: index + 2,
+        row: Object.fromEntries(Object.entries(row).filter(([, value]) => value !== '')),
+      });
+    });
+  } else {
+    text.split('\n').forEach((line, index) => {
+      if (!line.trim()) return;
+      try {
+        rows.push({ line: index + 1, row: JSON.parse(line) });
+      } catch (error) {
+        problems.push({ line: index + 1, message: `not JSON (${(error as Error).message})` });
+      }
+    });
+  }
+  const labels: Label[] = [];
+  const seen = new Map<string, number>();
+  const sourceFile = resolve(path);
+  for (const { line, row } of rows) {
+    const result = toLabel(row, line, sourceFile);
+    if (typeof result === 'string') {
+      problems.push({ line, message: result });
+      continue;
+    }
+    const key = `${result.itemId}\u0000${result.annotator}`;
+    if (seen.has(key)) {
+      problems.push({
+        line,
+        message: `annotator "${result.annotator}" already labelled this item on line ${seen.get(key)}`,
+      });
+      continue;
+    }
+    seen.set(key, line);
+    labels.push(result);
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { labels, problems };
+}
+
+function toLabel(row: unknown, line: number, sourceFile: string): Label | string {
+  if (!row || typeof row !== 'object' || Array.isArray(row)) return 'expected an object';
+  const record = row as Record<string, unknown>;
+  const text = (field: string) =>
+    typeof record[field] === 'string' || typeof record[field] === 'number'
+      ? String(record[field])
+      : undefined;
+  const exampleId = text('example_id') ?? text('id');
+  if (!exampleId) return 'field "example_id" is missing (the example the output answers)';
+  const output = record.output;
+  if (typeof output !== 'string') return 'field "output" must be a string (the labelled output)';
+  const annotator = text('annotator');
+  if (!annotator) return 'field "annotator" is missing';
+
+  const passValue = record.pass ?? record.label;
+  let pass: boolean | undefined;
+  if (passValue !== undefined) {
+    const normalised = String(passValue).trim().toLowerCase();
+    if (['true', 'pass', '1', 'yes'].includes(normalised)) pass = true;
+    else if (['false', 'fail', '0', 'no'].includes(normalised)) pass = false;
+    else return `field "pass" must be true/false or pass/fail, got ${JSON.stringify(passValue)}`;
+  }
+  let score: number | undefined;
+  if (record.score !== undefined) {
+    score = Number(record.score);
+    if (!Number.isInteger(score) || score < 1 || score > 5)
+      return `field "score" must be an integer from 1 to 5, got ${JSON.stringify(record.score)}`;
+  }
+  let preference: Label['preference'];
+  if (record.preference !== undefined) {
+    const value = String(record.preference).trim();
+    const normalised = value.toLowerCase() === 'tie' ? 'tie' : value.toUpperCase();
+    if (normalised !== 'A' && normalised !== 'B' && normalised !== 'tie')
+      return `field "preference" must be A, B or tie, got ${JSON.stringify(record.preference)}`;
+    preference = normalised;
+    if (typeof record.output_b !== 'string') return 'field "output_b" is required with a preference';
+  }
+  if (pass === undefined && score === undefined && preference === undefined)
+    return 'no label: give at least one of "pass", "score" or "preference"';
+  const time = text('time') ?? text('labelled_at');
+  if (time !== undefined && Number.isNaN(Date.parse(time)))
+    return `field "time" must be an ISO 8601 date, got ${JSON.stringify(time)}`;
+  const outputB = typeof record.output_b === 'string' ? record.output_b : undefined;
+  const itemId = text('item_id') ?? defaultItemId(exampleId, output, outputB);
+  return {
+    itemId,
+    exampleId,
+    output,
+    outputB,
+    annotator,
+    pass,
+    score,
+    preference,
+    critique: text('critique'),
+    labelledAt: time,
+    meta: Object.fromEntries(Object.entries(record).filter(([key]) => !known.has(key))),
+    sourceFile,
+    sourceLine: line,
+  };
+}
+
+/** An item is an example's output (or pair of outputs); labels of the same output group together. */
+export function defaultItemId(exampleId: string, output: string, outputB?: string): string {
+  const hash = createHash('sha256').update(output);
+  if (outputB !== undefined) hash.update('\u0000').update(outputB);
+  return `${exampleId}:${hash.digest('hex').slice(0, 12)}`;
+}
+
+export interface ImportResult {
+  file: string;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: LabelProblem[];
+}
+
+/**
+ * Import a label file in one transaction. A file with any invalid row imports nothing unless
+ * `skipInvalid` is set, and then the skipped lines are returned. Importing the same file again
+ * changes nothing; a row whose annotator relabelled an item replaces that annotator's label.
+ */
+export function importLabels(
+  store: WorkspaceStore,
+  path: string,
+  { skipInvalid = false } = {},
+): ImportResult {
+  const { labels, problems } = parseLabelFile(path);
+  if (problems.length > 0 && !skipInvalid) {
+    const shown = problems
+      .slice(0, 20)
+      .map((problem) => `${resolve(path)}:${problem.line}: ${problem.message}`);
+    if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
+    throw new LabelsError(
+      `${problems.length} invalid row(s); nothing was imported:\n  ${shown.join('\n  ')}`,
+      {
+        hint: 'Fix the rows, or pass --skip-invalid to import the valid ones and list the rest.',
+      },
+    );
+  }
+  const database = store.database;
+  const find = database.prepare('SELECT * FROM labels WHERE item_id = ? AND annotator = ?');
+  const insert = database.prepare(
+    `INSERT INTO labels (item_id, example_id, output, output_b, annotator, pass, score, preference, critique,
+       labelled_at, meta_json, source_file, source_line, imported_at)
+     VALUES (@itemId, @exampleId, @output, @outputB, @annotator, @pass, @score, @preference, @critique,
+       @labelledAt, @meta, @sourceFile, @sourceLine, @importedAt)
+     ON CONFLICT (item_id, annotator) DO UPDATE SET pass = excluded.pass, score = excluded.score,
+       preference = excluded.preference, critique = excluded.critique, labelled_at = excluded.labelled_at,
+       meta_json = excluded.meta_json, source_file = excluded.source_file, source_line = excluded.source_line,
+       imported_at = excluded.imported_at`,
+  );
+  const importedAt = new Date().toISOString();
+  const result: ImportResult = { file: resolve(path), added: 0, updated: 0, unchanged: 0, skipped: problems };
+  database.transaction(() => {
+    for (const label of labels) {
+      const row = toRow(label, importedAt);
+      const existing = find.get(label.itemId, label.annotator) as LabelRow | undefined;
+      if (existing && sameLabel(existing, row)) {
+        result.unchanged++;
+        continue;
+      }
+      insert.run(row);
+      if (existing) result.updated++;
+      else result.added++;
+    }
+  })();
+  return result;
+}
+
+interface LabelRow {
+  item_id: string;
+  example_id: string;
+  output: string;
+  output_b: string | null;
+  annotator: string;
+  pass: number | null;
+  score: number | null;
+  preference: string | null;
+  critique: string | null;
+  labelled_at: string | null;
+  meta_json: string;
+  source_file: string;
+  source_line: number;
+}
+
+function toRow(label: Label, importedAt: string) {
+  return {
+    itemId: label.itemId,
+    exampleId: label.exampleId,
+    output: label.output,
+    outputB: label.outputB ?? null,
+    annotator: label.annotator,
+    pass: label.pass === undefined ? null : label.pass ? 1 : 0,
+    score: label.score ?? null,
+    preference: label.preference ?? null,
+    critique: label.critique ?? null,
+    labelledAt: label.labelledAt ?? null,
+    meta: JSON.stringify(label.meta),
+    sourceFile: label.sourceFile,
+    sourceLine: label.sourceLine,
+    importedAt,
+  };
+}
+
+function sameLabel(existing: LabelRow, row: ReturnType<typeof toRow>): boolean {
+  return (
+    existing.pass === row.pass &&
+    existing.score === row.score &&
+    existing.preference === row.preference &&
+    existing.critique === row.critique &&
+    existing.labelled_at === row.labelledAt
+  );
+}
+
+/** Labels in the store, optionally filtered; ordered by item then annotator. */
+export function listLabels(
+  store: WorkspaceStore,
+  filter: { annotator?: string; exampleId?: string } = {},
+): Label[] {
+  const rows = store.database
+    .prepare(
+      `SELECT * FROM labels WHERE (@annotator IS NULL OR annotator = @annotator)
+         AND (@exampleId IS NULL OR example_id = @exampleId) ORDER BY example_id, item_id, annotator`,
+    )
+    .all({ annotator: filter.annotator ?? null, exampleId: filter.exampleId ?? null }) as LabelRow[];
+  return rows.map((row) => ({
+    itemId: row.item_id,
+    exampleId: row.example_id,
+    output: row.output,
+    outputB: row.output_b ?? undefined,
+    annotator: row.annotator,
+    pass: row.pass === null ? undefined : row.pass === 1,
+    score: row.score ?? undefined,
+    preference: (row.preference as Label['preference']) ?? undefined,
+    critique: row.critique ?? undefined,
+    labelledAt: row.labelled_at ?? undefined,
+    meta: JSON.parse(row.meta_json),
+    sourceFile: row.source_file,
+    sourceLine: row.source_line,
+  }));
+}
+
+/** Labels grouped by item, with the experts' consensus. */
+export interface LabelledItem {
+  itemId: string;
+  exampleId: string;
+  output: string;
+  labels: Label[];
+  /** Majority pass/fail; undefined when the annotators split evenly or gave none. */
+  pass: boolean | undefined;
+  /** Median 1–5 score (halves rounded up); undefined without scores. */
+  score: number | undefined;
+}
+
+export function labelledItems(labels: Label[]): LabelledItem[] {
+  const groups = new Map<string, Label[]>();
+  for (const label of labels) {
+    if (label.preference !== undefined && label.pass === undefined && label.score === undefined) continue;
+    groups.set(label.itemId, [...(groups.get(label.itemId) ?? []), label]);
+  }
+  return [...groups.values()].map((group) => {
+    const passes = group.filter((label) => label.pass !== undefined);
+    const yes = passes.filter((label) => label.pass).length;
+    const scores = group
+      .map((label) => label.score)
+      .filter((score): score is number => score !== undefined)
+      .sort((a, b) => a - b);
+    const middle = scores.length / 2;
+    const median =
+      scores.length === 0
+        ? undefined
+        : scores.length % 2 === 1
+          ? scores[Math.floor(middle)]!
+          : Math.ceil((scores[middle - 1]! + scores[middle]!) / 2);
+    return {
+      itemId: group[0]!.itemId,
+      exampleId: group[0]!.exampleId,
+      output: group[0]!.output,
+      labels: group,
+      pass: passes.length === 0 || yes * 2 === passes.length ? undefined : yes * 2 > passes.length,
+      score: median,
+    };
+  });
+}

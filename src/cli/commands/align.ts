@@ -1,0 +1,316 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { type AlignmentReport, measureJudge } from '../../align/align.js';
+import { headline, probeRows, renderJudgeCardHtml, renderJudgeCardMarkdown } from '../../align/card.js';
+import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge-versions.js';
+import { type LabelledItem, labelledItems, listLabels } from '../../align/labels.js';
+import { runProbes } from '../../align/probes.js';
+import { type RubricConfig, tuneJudge } from '../../align/tune.js';
+import { type EvalRecord, loadDataset, referenceText, taskChecks } from '../../evals/dataset.js';
+import { createGrader } from '../../evals/graders/index.js';
+import { Random } from '../../evals/seeded-random.js';
+import { parseTask, type Task } from '../../evals/task.js';
+import { createModel } from '../../models/create-model.js';
+import type { ChatModel } from '../../spec/chat-model.js';
+import { ConfigError } from '../../spec/errors.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
+import { type CommandContext, commandContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
+import { ProgressBar } from '../progress.js';
+
+interface JudgeOptions {
+  version?: string;
+  judge?: string;
+  limit?: string;
+  concurrency?: string;
+}
+
+export function registerAlign(program: Command): void {
+  const align = program
+    .command('align')
+    .description("measure LLM judges against the experts' labels, probe their biases, tune them");
+
+  align
+    .command('report')
+    .description(
+      "a judge's agreement with the expert labels (κ with CI) next to the experts' own α; writes the judge card",
+    )
+    .argument('<grader>', 'an llm-rubric grader of the task')
+    .option('--version <n>', 'a tuned version of the judge (default: as in tailor.yaml)')
+    .option('--judge <reference>', 'judge model when the grader names none (default: defaultModel)')
+    .option('--limit <n>', 'a seeded sample of n labelled items')
+    .option('--concurrency <n>', 'judge calls in flight (default: llama.parallel)')
+    .option('--probes', 'also run the bias probes (verbosity, injection, position, self-preference)')
+    .option('--probe-limit <n>', 'items the probes use (default 20)', '20')
+    .option('--card <prefix>', 'judge card path without extension (default: .tailor/artifacts/judge-<name>)')
+    .action(
+      async (
+        name: string,
+        options: JudgeOptions & { probes?: boolean; probeLimit: string; card?: string },
+      ) => {
+        const context = commandContext(program.opts());
+        const setup = await judgeSetup(context, name, options);
+        const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+        try {
+          const { report } = await measureJudge({
+            judge: setup.judgeInfo,
+            grader: await createGrader(setup.config, setup.task, async () => setup.judge),
+            labels: setup.labels,
+            items: setup.items,
+            records: setup.records,
+            concurrency: setup.concurrency,
+            onProgress: (done, total) => bar.update('judging labelled items', done, total, 'items'),
+          });
+          const full: AlignmentReport = { ...report, probes: undefined };
+          if (options.probes) {
+            const probeItems = setup.items.slice(0, Number(options.probeLimit));
+            full.probes = await runProbes({
+              grader: await createGrader(setup.config, setup.task, async () => setup.judge),
+              judge: setup.judge,
+              rubric: setup.config.rubric,
+              judgeModel: setup.judgeReference,
+              items: probeItems,
+              records: setup.records,
+              concurrency: setup.concurrency,
+              referenceText,
+              onProgress: (stage, done, total) => bar.update(stage, done, total, 'items'),
+            });
+          }
+          bar.done();
+          const prefix = resolve(
+            options.card ??
+              join(
+                context.workspace!.paths.artifactsDirectory,
+                `judge-${name}${setup.judgeInfo.version !== undefined ? `-v${setup.judgeInfo.version}` : ''}`,
+              ),
+          );
+          writeFileAtomic(`${prefix}.md`, renderJudgeCardMarkdown(full));
+          writeFileAtomic(`${prefix}.html`, renderJudgeCardHtml(full));
+          if (context.json) {
+            printJson({ ...full, card: { markdown: `${prefix}.md`, html: `${prefix}.html` } });
+            return;
+          }
+          process.stdout.write(
+            `\n${name}${setup.judgeInfo.version !== undefined ? ` v${setup.judgeInfo.version}` : ''} · judge ${setup.judgeInfo.model} · ${full.labels.labels} labels on ${full.labels.items} items · ${full.run.judged} judged, ${full.run.errors} judge errors\n\n`,
+          );
+          printTable(['METRIC', 'VALUE [95% CI]'], headline(full));
+          if (full.probes) {
+            process.stdout.write('\nbias probes\n');
+            printTable(['PROBE', 'RESULT'], probeRows(full));
+          }
+          for (const warning of full.warnings) process.stdout.write(`\nwarning: ${warning}`);
+          process.stdout.write(`\njudge card: ${prefix}.md, ${prefix}.html\n`);
+        } finally {
+          await setup.judge.close();
+          context.close();
+        }
+      },
+    );
+
+  align
+    .command('tune')
+    .description(
+      'tune a rubric judge on the labels (train/dev/test split; winner on dev κ, reported on test) and save it as a new version',
+    )
+    .argument('<grader>', 'an llm-rubric grader of the task')
+    .option('--version <n>', 'start from this tuned version (default: as in tailor.yaml)')
+    .option('--judge <reference>', 'judge model when the grader names none (default: defaultModel)')
+    .option('--proposer <reference>', 'model that proposes rubric rewrites (default: the judge model)')
+    .option('--rewrites <n>', 'rubric rewrites to try', '2')
+    .option('--shots <n>', 'few-shot examples to try', '2')
+    .option('--seed <n>', 'seed of the train/dev/test split', '0')
+    .option('--limit <n>', 'a seeded sample of n labelled items')
+    .option('--concurrency <n>', 'judge calls in flight (default: llama.parallel)')
+    .action(
+      async (
+        name: string,
+        options: JudgeOptions & { proposer?: string; rewrites: string; shots: string; seed: string },
+      ) => {
+        const context = commandContext(program.opts());
+        const setup = await judgeSetup(context, name, options);
+        const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+        const proposer =
+          options.proposer && options.proposer !== setup.judgeReference
+            ? await createModel(options.proposer, { config: context.config, store: context.workspace!.store })
+            : setup.judge;
+        try {
+          // The task's test split stays out of tuning: its examples judge the specialist later.
+          const items = setup.items.filter((item) => !setup.testExamples.has(item.exampleId));
+          const excluded = setup.items.length - items.length;
+          const result = await tuneJudge({
+            base: setup.config,
+            items,
+            records: setup.records,
+            makeGrader: (config) => createGrader(config, setup.task, async () => setup.judge),
+            proposer,
+            rewrites: Number(options.rewrites),
+            shots: Number(options.shots),
+            seed: Number(options.seed),
+            concurrency: setup.concurrency,
+            onProgress: (stage, done, total) => bar.update(stage, done, total, 'items'),
+          });
+          bar.done();
+          const version = saveJudgeVersion(context.workspace!.store, {
+            name,
+            config: result.winner.config,
+            parentVersion: setup.judgeInfo.version,
+            lineage: {
+              judgeModel: setup.judgeReference,
+              labels: { items: items.length, excludedTestSplitItems: excluded },
+              seed: Number(options.seed),
+              split: result.split,
+              candidates: result.candidates.map((candidate) => ({
+                name: candidate.name,
+                dev: candidate.dev,
+              })),
+              winner: result.winner.name,
+              test: result.test,
+              provenance: result.provenance,
+              diagnosis: result.diagnosis,
+            },
+          });
+          if (context.json) {
+            printJson({ version, ...result });
+            return;
+          }
+          process.stdout.write(
+            `\n${name}: ${items.length} labelled items → train ${result.split.train.length} · dev ${result.split.dev.length} · test ${result.split.test.length} (seed ${options.seed}${excluded ? `; ${excluded} items on the task's test split left out` : ''})\n\n`,
+          );
+          printTable(
+            ['CANDIDATE', 'DEV κ', 'DEV ACCURACY'],
+            result.candidates.map((candidate) => [
+              `${candidate.name}${candidate === result.winner ? '  ← winner' : ''}`,
+              Number.isFinite(candidate.dev.kappa) ? candidate.dev.kappa.toFixed(3) : '—',
+              Number.isFinite(candidate.dev.accuracy) ? candidate.dev.accuracy.toFixed(3) : '—',
+            ]),
+          );
+          const ci = (estimate: { mean: number; low: number; high: number }) =>
+            Number.isNaN(estimate.mean)
+              ? '— (undefined: one verdict for every item)'
+              : `${estimate.mean.toFixed(3)} [${Number.isNaN(estimate.low) ? '—' : estimate.low.toFixed(3)}, ${Number.isNaN(estimate.high) ? '—' : estimate.high.toFixed(3)}]`;
+          process.stdout.write(
+            `\nheld-out test (${result.test.items} items): untuned κ ${ci(result.test.untuned)} · tuned κ ${ci(result.test.tuned)}\n`,
+          );
+          for (const line of result.diagnosis) process.stdout.write(`note: ${line}\n`);
+          process.stdout.write(
+            `\nsaved ${name} v${version} (parent ${setup.judgeInfo.version ?? 'tailor.yaml'}). Measure it with: tailor align report ${name} --version ${version}\nTo use it in evals, replace the grader in tailor.yaml with:\n${stringify(
+              [result.winner.config],
+            )
+              .split('\n')
+              .map((line) => `    ${line}`)
+              .join('\n')}\n`,
+          );
+        } finally {
+          if (proposer !== setup.judge) await proposer.close();
+          await setup.judge.close();
+          context.close();
+        }
+      },
+    );
+
+  align
+    .command('list')
+    .description('tuned judge versions with their lineage')
+    .action(() => {
+      const context = commandContext(program.opts());
+      if (!context.workspace) throw new ConfigError('tailor align needs a workspace');
+      try {
+        const versions = judgeVersions(context.workspace.store);
+        if (context.json) {
+          printJson(versions);
+          return;
+        }
+        printTable(
+          ['JUDGE', 'VERSION', 'PARENT', 'WINNER', 'TEST κ (untuned → tuned)', 'CREATED'],
+          versions.map((entry) => {
+            const test = entry.lineage.test as
+              | { untuned: { mean: number }; tuned: { mean: number } }
+              | undefined;
+            return [
+              entry.name,
+              String(entry.version),
+              entry.parentVersion === undefined ? 'tailor.yaml' : String(entry.parentVersion),
+              String(entry.lineage.winner ?? ''),
+              test ? `${test.untuned.mean.toFixed(3)} → ${test.tuned.mean.toFixed(3)}` : '',
+              entry.createdAt.slice(0, 19),
+            ];
+          }),
+        );
+      } finally {
+        context.close();
+      }
+    });
+}
+
+/** Everything a judge command needs: the grader config (or a tuned version), its model, the labels and the examples. */
+async function judgeSetup(context: CommandContext, name: string, options: JudgeOptions) {
+  if (!context.workspace)
+    throw new ConfigError('tailor align needs a workspace with a task and labels', {
+      hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+    });
+  const task = parseTask(context.config.task, context.workspace.paths.configFile);
+  const declared = task.graders.find((grader) => grader.name === name);
+  if (!declared)
+    throw new ConfigError(
+      `The task has no grader "${name}" (has: ${task.graders.map((grader) => grader.name).join(', ')})`,
+    );
+  if (declared.type !== 'llm-rubric')
+    throw new ConfigError(`Grader "${name}" is ${declared.type}; tailor align measures llm-rubric judges`);
+  let config: RubricConfig = declared;
+  let version: number | undefined;
+  if (options.version !== undefined) {
+    const stored = judgeVersion(context.workspace.store, name, Number(options.version));
+    if (!stored)
+      throw new ConfigError(`No version ${options.version} of judge "${name}" (see tailor align list)`);
+    config = stored.config;
+    version = stored.version;
+  }
+  const labels = listLabels(context.workspace.store);
+  if (labels.length === 0)
+    throw new ConfigError('No expert labels in this workspace', {
+      hint: 'Import some: tailor labels import <file>',
+    });
+  let items: LabelledItem[] = labelledItems(labels);
+  if (options.limit) {
+    const random = new Random(0);
+    items = [...items];
+    for (let index = items.length - 1; index > 0; index--) {
+      const other = Math.floor(random.next() * (index + 1));
+      [items[index], items[other]] = [items[other]!, items[index]!];
+    }
+    items = items.slice(0, Number(options.limit));
+  }
+  const usedLabels = labels.filter((label) => items.some((item) => item.itemId === label.itemId));
+  const { records, testExamples } = taskRecords(task);
+  const judgeReference = config.model ?? options.judge ?? context.config.defaultModel;
+  const judge: ChatModel = await createModel(judgeReference, {
+    config: context.config,
+    store: context.workspace.store,
+  });
+  return {
+    task,
+    config,
+    judge,
+    judgeReference,
+    judgeInfo: { name, version, model: judgeReference, rubric: config.rubric },
+    labels: usedLabels,
+    items,
+    records,
+    testExamples,
+    concurrency: Number(options.concurrency ?? context.config.llama.parallel),
+  };
+}
+
+/** Every example of the task's datasets by id (the judge needs its input and reference). */
+function taskRecords(task: Task): { records: Map<string, EvalRecord>; testExamples: Set<string> } {
+  const records = new Map<string, EvalRecord>();
+  const testExamples = new Set<string>();
+  for (const [split, path] of Object.entries(task.data)) {
+    for (const record of loadDataset(path, taskChecks(task))) {
+      records.set(record.id, record);
+      if (split === 'test') testExamples.add(record.id);
+    }
+  }
+  return { records, testExamples };
+}
