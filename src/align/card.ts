@@ -127,11 +127,13 @@ export function renderJudgeCardHtml(report: AlignmentReport): string {
   const { judge, agreement, human, labels, run } = report;
   const c = agreement.confusion;
   const rows = (entries: [string, string][]) =>
-    entries.map(([name, text]) => `<tr><th>${escape(name)}</th><td>${escape(text)}</td></tr>`).join('');
+    entries
+      .map(([name, text]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(text)}</td></tr>`)
+      .join('');
   const kappa = agreement.pass.kappa;
   const alpha = human.passAlpha;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Judge card: ${escape(judge.name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Judge card: ${escapeHtml(judge.name)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
@@ -139,9 +141,9 @@ td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left;vertical-
 .muted{color:#667}.warn{background:#fff4e0;border-left:4px solid #f0a020;padding:.5rem 1rem}
 svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}.critique{margin:.2rem 0}
 </style></head><body>
-<h1>Judge card: ${escape(judge.name)}${judge.version !== undefined ? ` v${judge.version}` : ''}</h1>
-<p class="muted">judge model ${escape(judge.model)} · ${labels.labels} expert labels on ${labels.items} items from ${labels.annotators} annotators · ${run.judged} judged, ${run.errors} judge errors, ${run.missing} skipped</p>
-${report.warnings.map((warning) => `<p class="warn">${escape(warning)}</p>`).join('\n')}
+<h1>Judge card: ${escapeHtml(judge.name)}${judge.version !== undefined ? ` v${judge.version}` : ''}</h1>
+<p class="muted">judge model ${escapeHtml(judge.model)} · ${labels.labels} expert labels on ${labels.items} items from ${labels.annotators} annotators · ${run.judged} judged, ${run.errors} judge errors, ${run.missing} skipped</p>
+${report.warnings.map((warning) => `<p class="warn">${escapeHtml(warning)}</p>`).join('\n')}
 <h2>Judge κ next to the human ceiling</h2>
 ${intervalPlot([
   { label: "judge Cohen's κ", ...kappa },
@@ -156,7 +158,7 @@ ${intervalPlot([
 <table><tr><th>annotator</th><th>labels</th><th>pass rate</th><th>mean score</th></tr>${human.annotators
     .map(
       (annotator) =>
-        `<tr><td>${escape(annotator.name)}</td><td>${annotator.labels}</td><td>${percent(annotator.passRate)}</td><td>${number(annotator.meanScore, 2)}</td></tr>`,
+        `<tr><td>${escapeHtml(annotator.name)}</td><td>${annotator.labels}</td><td>${percent(annotator.passRate)}</td><td>${number(annotator.meanScore, 2)}</td></tr>`,
     )
     .join('')}</table>
 ${report.probes ? `<h2>Bias probes</h2><table>${rows(probeRows(report))}</table>` : ''}
@@ -167,16 +169,16 @@ ${
     : `<table><tr><th>example</th><th>experts</th><th>judge</th></tr>${report.disagreements
         .map(
           (item) =>
-            `<tr class="disagreement"><td>${escape(item.exampleId)}<br><span class="muted">experts ${item.expertPass ? 'pass' : 'fail'}${item.expertScore !== undefined ? ` ${item.expertScore}/5` : ''} · judge ${item.judgePass ? 'pass' : 'fail'}${item.judgeScore !== undefined ? ` ${item.judgeScore}/5` : ''}</span></td><td>${item.critiques
+            `<tr class="disagreement"><td>${escapeHtml(item.exampleId)}<br><span class="muted">experts ${item.expertPass ? 'pass' : 'fail'}${item.expertScore !== undefined ? ` ${item.expertScore}/5` : ''} · judge ${item.judgePass ? 'pass' : 'fail'}${item.judgeScore !== undefined ? ` ${item.judgeScore}/5` : ''}</span></td><td>${item.critiques
               .map(
                 (entry) =>
-                  `<p class="critique"><b>${escape(entry.annotator)}</b>: ${escape(entry.critique)}</p>`,
+                  `<p class="critique"><b>${escapeHtml(entry.annotator)}</b>: ${escapeHtml(entry.critique)}</p>`,
               )
-              .join('')}</td><td>${escape(item.reasoning)}</td></tr>`,
+              .join('')}</td><td>${escapeHtml(item.reasoning)}</td></tr>`,
         )
         .join('')}</table>`
 }
-${judge.rubric ? `<h2>Rubric</h2><pre>${escape(judge.rubric.trim())}</pre>` : ''}
+${judge.rubric ? `<h2>Rubric</h2><pre>${escapeHtml(judge.rubric.trim())}</pre>` : ''}
 </body></html>
 `;
 }
@@ -192,11 +194,11 @@ function intervalPlot(items: { label: string; mean: number; low: number; high: n
   const body = items
     .map((item, index) => {
       const y = 20 + index * rowHeight + 12;
-      if (Number.isNaN(item.mean)) return `<text x="10" y="${y + 4}">${escape(item.label)}: —</text>`;
+      if (Number.isNaN(item.mean)) return `<text x="10" y="${y + 4}">${escapeHtml(item.label)}: —</text>`;
       const whisker = Number.isNaN(item.low)
         ? ''
         : `<line class="ci" x1="${x(item.low)}" x2="${x(item.high)}" y1="${y}" y2="${y}" stroke="#1d2330" stroke-width="2"/>`;
-      return `<text x="10" y="${y + 4}">${escape(item.label)}</text>${whisker}<circle class="estimate" cx="${x(item.mean)}" cy="${y}" r="6" fill="${index === 0 ? '#4f7cff' : '#2f9e5b'}"/><text x="${x(item.mean) + 10}" y="${y - 8}" class="muted">${item.mean.toFixed(2)}</text>`;
+      return `<text x="10" y="${y + 4}">${escapeHtml(item.label)}</text>${whisker}<circle class="estimate" cx="${x(item.mean)}" cy="${y}" r="6" fill="${index === 0 ? '#4f7cff' : '#2f9e5b'}"/><text x="${x(item.mean) + 10}" y="${y - 8}" class="muted">${item.mean.toFixed(2)}</text>`;
     })
     .join('');
   const ticks = [-1, -0.5, 0, 0.5, 1]
@@ -208,4 +210,4 @@ function intervalPlot(items: { label: string; mean: number; low: number; high: n
   return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${ticks}${body}</svg>`;
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);

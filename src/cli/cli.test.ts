@@ -176,6 +176,40 @@ describe('tailor CLI', () => {
     expect(bad.stderr).toContain(`${join(root, 'bad.jsonl')}:2: input.note is missing`);
   });
 
+  it('imports expert labels all-or-nothing and reports the human ceiling', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailor-cli-labels-'));
+    const example = join(repository, 'examples', 'clinical-notes');
+    cpSync(example, root, { recursive: true, filter: (source) => !source.includes('.tailor') });
+    const good = readFileSync(join(root, 'labels/expert-labels.jsonl'), 'utf8').split('\n').slice(0, 75);
+    const bad = join(root, 'some-bad.jsonl');
+    writeFileSync(
+      bad,
+      [
+        ...good.slice(0, 3),
+        '{"example_id":"x","output":"o","annotator":"a","score":7}',
+        ...good.slice(3),
+      ].join('\n'),
+    );
+    const refused = tailor(['-w', root, 'labels', 'import', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${bad}:4: field "score" must be an integer from 1 to 5, got 7`);
+    expect(refused.stderr).toContain('nothing was imported');
+    expect(tailor(['-w', root, '--json', 'labels', 'stats']).stdout).toMatch(/"labels": 0/);
+    const skipped = tailor(['-w', root, 'labels', 'import', bad, '--skip-invalid']);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(skipped.stdout).toContain('75 labels added');
+    expect(skipped.stdout).toContain(`${bad}:4: field "score"`);
+    const stats = tailor(['-w', root, 'labels', 'stats']);
+    expect(stats.stdout).toMatch(/^dr-okafor\s+25\s+\d+\.\d%\s+\d\.\d\d$/m);
+    expect(stats.stdout).toMatch(/Krippendorff α \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/);
+    expect(stats.stdout).toContain('warning: fewer than 30 multiply-labelled items');
+    const wrongKind = tailor(['-w', root, 'align', 'report', 'schema']);
+    expect(wrongKind.code).toBe(1);
+    expect(wrongKind.stderr).toContain(
+      'Grader "schema" is json-schema; tailor align measures llm-rubric judges',
+    );
+  });
+
   it('fails on bad input with a clear message and exit code 1', () => {
     const unknown = tailor(['chat', 'llama:nope', '-p', 'hi']);
     expect(unknown.code).toBe(1);
