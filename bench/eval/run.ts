@@ -11,7 +11,11 @@
  *   - one sequence, calls queued: the straightforward provider;
  *   - N parallel sequences in one context, batched (with Tailor's sampling fix, without which
  *     node-llama-cpp 3.21.1 produces garbage in parallel).
- * Each command is timed end to end (process start, model load, generation, grading).
+ * Tailor runs at the same concurrency and at concurrency 1 (on two cores batching may not pay), each
+ * in a fresh workspace; the ratio compares the best setting of each tool. Each command is timed end
+ * to end (process start, model load, generation, grading); tokens generated (outputs plus judge
+ * replies, cache hits excluded) are shown because the two tools' outputs differ in length (they
+ * render the chat template differently), so tokens/s is the like-for-like speed.
  * Scenario 2, the usual iteration: the rubric is edited and the eval run again; Tailor reuses its
  * cached generations, promptfoo reruns with its cache on.
  *
@@ -24,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
 import { loadDataset, taskChecks } from '../../src/evals/dataset.js';
 import { parseTask } from '../../src/evals/task.js';
@@ -60,46 +65,77 @@ if (rubricGrader?.type !== 'llm-rubric')
   throw new Error('the reference task lost its plan-faithfulness judge');
 const graderNames = 'schema,medications,plan-faithfulness';
 
-// ---- Tailor: a workspace with the task and the N notes -------------------------------------------
-const workspace = join(root, 'tailor');
-mkdirSync(join(workspace, 'data'), { recursive: true });
-for (const file of ['schema.json', 'input.schema.json']) cpSync(join(example, file), join(workspace, file));
-writeFileSync(
-  join(workspace, 'data/bench.jsonl'),
-  `${records.map((record) => JSON.stringify({ id: record.id, input: record.input, reference: record.reference })).join('\n')}\n`,
-);
-const writeTailorConfig = (rubric: string) => {
-  const copy = structuredClone(config);
-  copy.llama = { parallel: concurrency };
-  copy.task.data = { bench: './data/bench.jsonl' };
-  copy.task.graders = copy.task.graders.map((grader: { name: string }) =>
-    grader.name === 'plan-faithfulness' ? { ...grader, rubric, maxTokens: 256 } : grader,
-  );
-  writeFileSync(join(workspace, 'tailor.yaml'), stringify(copy));
-};
+// ---- Tailor: a workspace per setting, with the task and the N notes -------------------------------
+interface Run {
+  seconds: number;
+  graded: number;
+  /** Tokens generated: outputs under test plus judge replies. */
+  tokens: number;
+  schema: number;
+}
 
-function runTailor(): { seconds: number; summary: Record<string, unknown> } {
-  const started = performance.now();
-  const stdout = execFileSync(
-    process.execPath,
-    [
-      join(repository, 'bin/tailor.js'),
-      '-w',
-      workspace,
-      '--json',
-      'eval',
-      '--split',
-      'bench',
-      '--graders',
-      graderNames,
-      '--concurrency',
-      String(concurrency),
-      '--max-tokens',
-      String(maxTokens),
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+function tailorWorkspace(name: string, parallel: number) {
+  const directory = join(root, name);
+  mkdirSync(join(directory, 'data'), { recursive: true });
+  for (const file of ['schema.json', 'input.schema.json']) cpSync(join(example, file), join(directory, file));
+  writeFileSync(
+    join(directory, 'data/bench.jsonl'),
+    `${records.map((record) => JSON.stringify({ id: record.id, input: record.input, reference: record.reference })).join('\n')}\n`,
   );
-  return { seconds: (performance.now() - started) / 1000, summary: JSON.parse(stdout) };
+  const configure = (rubric: string) => {
+    const copy = structuredClone(config);
+    copy.llama = { parallel };
+    copy.task.data = { bench: './data/bench.jsonl' };
+    copy.task.graders = copy.task.graders.map((grader: { name: string }) =>
+      grader.name === 'plan-faithfulness' ? { ...grader, rubric, maxTokens: 256 } : grader,
+    );
+    writeFileSync(join(directory, 'tailor.yaml'), stringify(copy));
+  };
+  let generatedBefore = 0;
+  const run = (): Run => {
+    const started = performance.now();
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        join(repository, 'bin/tailor.js'),
+        '-w',
+        directory,
+        '--json',
+        'eval',
+        '--split',
+        'bench',
+        '--graders',
+        graderNames,
+        '--concurrency',
+        String(parallel),
+        '--max-tokens',
+        String(maxTokens),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const summary = JSON.parse(stdout) as {
+      examples: number;
+      resumed: number;
+      tokensPerRequest: { output: number };
+      graders: { name: string; score: { mean: number } }[];
+    };
+    // Tokens actually generated: the workspace's call log, cache hits excluded, minus earlier runs.
+    const database = new Database(join(directory, '.tailor/tailor.db'), { readonly: true });
+    const { total } = database
+      .prepare('SELECT coalesce(sum(output_tokens), 0) AS total FROM model_calls WHERE cached = 0')
+      .get() as { total: number };
+    database.close();
+    const tokens = total - generatedBefore;
+    generatedBefore = total;
+    return {
+      seconds,
+      graded: summary.examples,
+      tokens,
+      schema: summary.graders.find((grader) => grader.name === 'schema')!.score.mean,
+    };
+  };
+  return { configure, run };
 }
 
 // ---- promptfoo: the equivalent config ------------------------------------------------------------
@@ -140,7 +176,7 @@ const writePromptfooConfig = (directory: string, rubric: string) => {
   writeFileSync(join(directory, 'promptfooconfig.json'), JSON.stringify(promptfooConfig, null, 2));
 };
 
-function runPromptfoo(directory: string, sequences: number, name: string) {
+function runPromptfoo(directory: string, sequences: number, name: string): Run {
   const output = join(directory, `results-${name}.json`);
   const started = performance.now();
   try {
@@ -185,18 +221,35 @@ function runPromptfoo(directory: string, sequences: number, name: string) {
   const results = JSON.parse(readFileSync(output, 'utf8')).results.results as {
     success: boolean;
     error?: string;
-    response?: { output?: string };
-    gradingResult?: { componentResults?: { score: number; assertion?: { type: string } }[] };
+    response?: { output?: string; cached?: boolean; tokenUsage?: { completion?: number } };
+    gradingResult?: {
+      componentResults?: {
+        score: number;
+        assertion?: { type: string };
+        tokensUsed?: { completion?: number };
+      }[];
+    };
   }[];
   const schemaScores = results.map(
     (result) =>
       result.gradingResult?.componentResults?.find((component) => component.assertion?.type === 'is-json')
         ?.score ?? 0,
   );
+  // Tokens generated: the provider reports completion tokens; cached responses generated nothing.
+  const tokens = results.reduce(
+    (sum, result) =>
+      sum +
+      (result.response?.cached ? 0 : (result.response?.tokenUsage?.completion ?? 0)) +
+      (result.gradingResult?.componentResults ?? []).reduce(
+        (judged, component) => judged + (component.tokensUsed?.completion ?? 0),
+        0,
+      ),
+    0,
+  );
   return {
     seconds,
     graded: results.length,
-    errors: results.filter((result) => result.error && !result.gradingResult).length,
+    tokens,
     schema: schemaScores.reduce((sum, score) => sum + score, 0) / Math.max(1, schemaScores.length),
   };
 }
@@ -207,21 +260,24 @@ const editedRubric = `${rubric}\nJudge only the plan; ignore the other fields.`;
 console.log(
   `bench/eval · ${records.length} clinical-notes validation examples · SmolLM2-135M-Instruct Q4_1 · concurrency ${concurrency} · ${maxTokens} tokens max · graders ${graderNames}`,
 );
-const perMinute = (count: number, seconds: number) => (count / seconds) * 60;
-const rows: string[][] = [];
+const perMinute = (run: Run) => (run.graded / run.seconds) * 60;
+const row = (name: string, run: Run) => [
+  name,
+  run.seconds.toFixed(1),
+  perMinute(run).toFixed(2),
+  String(run.tokens),
+  (run.tokens / run.seconds).toFixed(1),
+  run.schema.toFixed(3),
+];
+const header = ['', 'seconds', 'examples/min', 'tokens generated', 'tokens/s', 'schema'];
 
-writeTailorConfig(rubric);
-const tailorCold = runTailor();
-const tailorSchema = (tailorCold.summary.graders as { name: string; score: { mean: number } }[]).find(
-  (grader) => grader.name === 'schema',
-)!.score.mean;
-rows.push([
-  'tailor eval',
-  tailorCold.seconds.toFixed(1),
-  perMinute(records.length, tailorCold.seconds).toFixed(2),
-  tailorSchema.toFixed(3),
-]);
-
+const tailors = [
+  {
+    name: `tailor eval, concurrency ${concurrency}`,
+    ...tailorWorkspace(`tailor-${concurrency}`, concurrency),
+  },
+  { name: 'tailor eval, concurrency 1', ...tailorWorkspace('tailor-1', 1) },
+];
 const peers = [
   { name: 'promptfoo, 1 sequence', sequences: 1, directory: join(root, 'promptfoo-1') },
   {
@@ -230,42 +286,34 @@ const peers = [
     directory: join(root, `promptfoo-${concurrency}`),
   },
 ];
-const peerCold = peers.map((entry) => {
-  writePromptfooConfig(entry.directory, rubric);
-  const result = runPromptfoo(entry.directory, entry.sequences, 'cold');
-  rows.push([
-    entry.name,
-    result.seconds.toFixed(1),
-    perMinute(result.graded, result.seconds).toFixed(2),
-    result.schema.toFixed(3),
-  ]);
-  return result;
-});
-
-console.log('\n1. cold run: generate and grade every example');
-printTable(['', 'seconds', 'examples/min', 'schema'], rows);
-for (const [index, entry] of peers.entries())
-  console.log(
-    `   ratio tailor / ${entry.name}: ${(peerCold[index]!.seconds / tailorCold.seconds).toFixed(2)}x`,
+const scenario = (title: string, rubricText: string, label: string) => {
+  const ours = tailors.map((entry) => {
+    entry.configure(rubricText);
+    return { name: entry.name, run: entry.run() };
+  });
+  const theirs = peers.map((entry) => {
+    writePromptfooConfig(entry.directory, rubricText);
+    return { name: entry.name, run: runPromptfoo(entry.directory, entry.sequences, label) };
+  });
+  console.log(`\n${title}`);
+  printTable(
+    header,
+    [...ours, ...theirs].map((entry) => row(entry.name, entry.run)),
   );
-
-writeTailorConfig(editedRubric);
-const tailorEdit = runTailor();
-const editRows: string[][] = [
-  ['tailor eval', tailorEdit.seconds.toFixed(1), perMinute(records.length, tailorEdit.seconds).toFixed(2)],
-];
-const peerEdit = peers.map((entry) => {
-  writePromptfooConfig(entry.directory, editedRubric);
-  const result = runPromptfoo(entry.directory, entry.sequences, 'edit');
-  editRows.push([entry.name, result.seconds.toFixed(1), perMinute(result.graded, result.seconds).toFixed(2)]);
-  return result;
-});
-console.log('\n2. rubric edited, eval run again (generations reusable; promptfoo with its cache on)');
-printTable(['', 'seconds', 'examples/min'], editRows);
-for (const [index, entry] of peers.entries())
+  const best = (entries: { name: string; run: Run }[]) =>
+    entries.reduce((fastest, entry) => (perMinute(entry.run) > perMinute(fastest.run) ? entry : fastest));
+  const [tailor, promptfoo] = [best(ours), best(theirs)];
   console.log(
-    `   ratio tailor / ${entry.name}: ${(peerEdit[index]!.seconds / tailorEdit.seconds).toFixed(2)}x`,
+    `   ratio, best tailor (${tailor.name}) / best promptfoo (${promptfoo.name}): ${(perMinute(tailor.run) / perMinute(promptfoo.run)).toFixed(2)}x examples per minute`,
   );
+};
+
+scenario('1. cold run: generate and grade every example', rubric, 'cold');
+scenario(
+  '2. rubric edited, eval run again (generations reusable; promptfoo with its cache on)',
+  editedRubric,
+  'edit',
+);
 console.log(`\nworking files: ${root}`);
 
 function printTable(header: string[], body: string[][]) {

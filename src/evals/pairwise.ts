@@ -1,5 +1,6 @@
 import type { ChatModel } from '../spec/chat-model.js';
 import { GraderError } from './graders/grader.js';
+import { reasoningSchema } from './graders/llm-rubric.js';
 
 /**
  * Pairwise judging: the judge sees the two outputs in both orders. A verdict counts only when both
@@ -21,17 +22,16 @@ export interface PairwiseVerdict {
   judgeCostUsd: number | null;
 }
 
-const schema = {
-  type: 'object',
-  properties: { reasoning: { type: 'string' }, better: { type: 'string', enum: ['1', '2', 'tie'] } },
-  required: ['reasoning', 'better'],
-  additionalProperties: false,
-};
-
 export async function judgePair(
   judge: ChatModel,
   options: { rubric: string; input: string; outputA: string; outputB: string; maxTokens?: number },
 ): Promise<PairwiseVerdict> {
+  const schema = {
+    type: 'object',
+    properties: { reasoning: reasoningSchema(judge), better: { type: 'string', enum: ['1', '2', 'tie'] } },
+    required: ['reasoning', 'better'],
+    additionalProperties: false,
+  };
   const ask = async (first: string, second: string) => {
     const prompt = [
       'Compare two responses to the same input. Give your reasoning in one or two sentences in "reasoning", then say which is better: "1", "2" or "tie".',

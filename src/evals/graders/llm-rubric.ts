@@ -18,6 +18,16 @@ export interface RubricOptions {
     | undefined;
 }
 
+/**
+ * Local judges decode under a grammar, and small ones can ramble in "reasoning" until the token cap
+ * cuts the JSON off before the verdict (a grader error). Bounding the string in the grammar makes
+ * the verdict always arrive; API judges get the plain schema (not every provider takes maxLength).
+ */
+export const maxReasoningChars = 400;
+export function reasoningSchema(judge: ChatModel): Record<string, unknown> {
+  return judge.provider === 'llama' ? { type: 'string', maxLength: maxReasoningChars } : { type: 'string' };
+}
+
 /** Few-shot outputs are cut so a handful of examples fits the judge's context with the real input. */
 const exampleChars = 700;
 
@@ -31,10 +41,12 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
   const verdictSchema =
     options.scale === 'binary'
       ? { type: 'string', enum: ['pass', 'fail'] }
-      : { type: 'integer', minimum: 1, maximum: 5 };
+      : judge.provider === 'llama'
+        ? { enum: [1, 2, 3, 4, 5] } // llama.cpp's JSON grammar ignores minimum/maximum; an enum it enforces
+        : { type: 'integer', minimum: 1, maximum: 5 };
   const schema = {
     type: 'object',
-    properties: { reasoning: { type: 'string' }, verdict: verdictSchema },
+    properties: { reasoning: reasoningSchema(judge), verdict: verdictSchema },
     required: ['reasoning', 'verdict'],
     additionalProperties: false,
   };
@@ -53,7 +65,7 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
   return async ({ output, reference, input }): Promise<Grade> => {
     const referenceValue = options.reference ? valueAt(reference, options.reference) : undefined;
     const prompt = [
-      'You are grading a response against a rubric. Think step by step in "reasoning", then give "verdict".',
+      `You are grading a response against a rubric. Give your reasoning in "reasoning" (at most three sentences), then "verdict".`,
       `Rubric:\n${options.rubric.trim()}`,
       `Input:\n${inputText(input)}`,
       ...(referenceValue !== undefined
