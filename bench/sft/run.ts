@@ -4,7 +4,8 @@
  * the very same token sequences (Tailor's tokenisation of the reference task, completion-only loss),
  * the same LoRA settings (rank, alpha, all projections), batch (micro-batches x accumulation),
  * constant learning rate, maximum length and thread count. Reported: tokens per second of the
- * training steps (model loading excluded) and the peak resident memory of the training process.
+ * training steps (model loading excluded) and the peak resident memory of the training process,
+ * each Tailor setting against TRL with the same activation-checkpointing setting.
  * Target: >= 1.2x TRL's tokens/s at no more memory.
  *
  * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
@@ -58,38 +59,53 @@ const examples = loadDataset(task.data.train!, taskChecks(task))
 const totalTokens = examples.reduce((sum, item) => sum + item.tokens.length, 0);
 await disposeLlamaRuntime();
 
-// ---- Tailor ----
-const worker = await TrainingWorker.start();
+// ---- Tailor, without and with activation checkpointing ----
 const cacheDirectory = join(homedir(), '.cache', 'tailor', 'worker');
-await worker.create({
-  base: { gguf: basePath },
-  lora: { rank, alpha },
-  seed: 0,
-  threads,
-  cache_dir: cacheDirectory,
-});
-const sftConfig = sftConfigSchema.parse({
-  lora: { rank, alpha },
-  maxSteps: steps,
-  batchSize,
-  microBatchSize,
-  learningRate,
-  schedule: 'constant',
-  warmupSteps: 0,
-  maxLength,
-  evalEvery: 1_000_000,
-  checkpointEvery: 1_000_000,
-});
-const tailorRun = join(workDirectory, 'tailor');
-await runSft({ config: sftConfig, runDirectory: tailorRun, train: examples, validation: [], worker });
-const tailorSteps = readFileSync(join(tailorRun, 'metrics.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as { type: string; tokens: number; tokensPerSecond: number; loss: number })
-  .filter((line) => line.type === 'train');
-const tailorSeconds = tailorSteps.reduce((sum, line) => sum + line.tokens / line.tokensPerSecond, 0);
-const tailorPeak = peakResidentMb(worker.pid!);
-await worker.close();
+interface TailorResult {
+  rate: number;
+  peak: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+async function runTailor(checkpointing: boolean): Promise<TailorResult> {
+  const worker = await TrainingWorker.start();
+  await worker.create({
+    base: { gguf: basePath },
+    lora: { rank, alpha },
+    seed: 0,
+    threads,
+    cache_dir: cacheDirectory,
+    gradient_checkpointing: checkpointing,
+  });
+  const sftConfig = sftConfigSchema.parse({
+    lora: { rank, alpha },
+    maxSteps: steps,
+    batchSize,
+    microBatchSize,
+    learningRate,
+    schedule: 'constant',
+    warmupSteps: 0,
+    maxLength,
+    evalEvery: 1_000_000,
+    checkpointEvery: 1_000_000,
+    activationCheckpointing: checkpointing,
+  });
+  const runDirectory = join(workDirectory, `tailor-${checkpointing}`);
+  await runSft({ config: sftConfig, runDirectory, train: examples, validation: [], worker });
+  const trained = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (line) => JSON.parse(line) as { type: string; tokens: number; tokensPerSecond: number; loss: number },
+    )
+    .filter((line) => line.type === 'train');
+  const seconds = trained.reduce((sum, line) => sum + line.tokens / line.tokensPerSecond, 0);
+  const peak = peakResidentMb(worker.pid!);
+  await worker.close();
+  return { rate: totalTokens / seconds, peak, firstLoss: trained[0]!.loss, lastLoss: trained.at(-1)!.loss };
+}
+const tailorPlain = await runTailor(false);
+const tailorCheckpointed = await runTailor(true);
 
 // ---- TRL, on the same float32 weights (the worker's dequantised cache of the same GGUF) ----
 const cached = readdirSync(cacheDirectory)
@@ -136,18 +152,26 @@ const peers = [
   { name: 'TRL SFTTrainer, no checkpointing', result: runTrl(false) },
 ];
 
-const tailorRate = totalTokens / tailorSeconds;
 console.log(
   `\nbench/sft · SmolLM2-135M-Instruct (float32 from the Q4_1 GGUF) · ${steps} steps x ${batchSize} examples (${microBatchSize} per micro-batch) · LoRA r${rank}/a${alpha} on 7 projections · ${threads} threads · ${totalTokens} tokens\n`,
 );
 console.log(
-  '| peer | Tailor tokens/s | peer tokens/s | speed ratio | Tailor peak memory | peer peak memory | memory ratio | first / last loss (Tailor; peer) |',
+  '| comparison | Tailor tokens/s | peer tokens/s | speed ratio | Tailor peak memory | peer peak memory | memory ratio | first / last loss (Tailor; peer) |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const { name, result } of peers) {
-  const rate = result.tokens / result.seconds;
+// Like for like: each Tailor setting against TRL with the same activation-checkpointing setting.
+const comparisons = [
+  {
+    name: 'checkpointing on (TRL default) vs Tailor --activation-checkpointing',
+    tailor: tailorCheckpointed,
+    peer: peers[0]!,
+  },
+  { name: 'checkpointing off, both', tailor: tailorPlain, peer: peers[1]! },
+];
+for (const { name, tailor, peer } of comparisons) {
+  const rate = peer.result.tokens / peer.result.seconds;
   console.log(
-    `| ${name} | ${tailorRate.toFixed(1)} | ${rate.toFixed(1)} | ${(tailorRate / rate).toFixed(2)}x | ${tailorPeak.toFixed(0)} MB | ${result.peak_rss_mb.toFixed(0)} MB | ${(tailorPeak / result.peak_rss_mb).toFixed(2)}x | ${tailorSteps[0]!.loss.toFixed(3)} / ${tailorSteps.at(-1)!.loss.toFixed(3)}; ${result.losses[0]?.toFixed(3)} / ${result.losses.at(-1)?.toFixed(3)} |`,
+    `| ${name} | ${tailor.rate.toFixed(1)} | ${rate.toFixed(1)} | ${(tailor.rate / rate).toFixed(2)}x | ${tailor.peak.toFixed(0)} MB | ${peer.result.peak_rss_mb.toFixed(0)} MB | ${(tailor.peak / peer.result.peak_rss_mb).toFixed(2)}x | ${tailor.firstLoss.toFixed(3)} / ${tailor.lastLoss.toFixed(3)}; ${peer.result.losses[0]?.toFixed(3)} / ${peer.result.losses.at(-1)?.toFixed(3)} |`,
   );
 }
 

@@ -36,6 +36,8 @@ export const sftConfigSchema = z.strictObject({
   gradClip: z.number().positive().default(1),
   /** Examples longer than this (prompt + completion tokens) are left out, and counted. */
   maxLength: z.int().positive().default(1024),
+  /** Recompute each layer's activations in the backward pass: much less memory, some speed. */
+  activationCheckpointing: z.boolean().default(false),
   seed: z.int().default(0),
   /** Validation loss every N steps (and at the end). */
   evalEvery: z.int().positive().default(20),

@@ -134,6 +134,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       seed: config.seed,
       threads,
       cache_dir: join(homedir(), '.cache', 'tailor', 'worker'),
+      gradient_checkpointing: config.activationCheckpointing,
     });
     if (method.kind === 'dpo' && method.initFrom) {
       const parent = workspace.store.specialist(method.initFrom);

@@ -25,6 +25,8 @@ export interface CreateParams {
   threads?: number;
   /** Folder for the dequantised copy of a GGUF base (saves tens of seconds on the next start). */
   cache_dir?: string;
+  /** Recompute activations in the backward pass instead of keeping them: less memory, more compute. */
+  gradient_checkpointing?: boolean;
 }
 
 export interface CreateResult {

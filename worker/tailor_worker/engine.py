@@ -59,12 +59,17 @@ class Engine:
             target_modules=list(lora["targets"]),
             bias="none",
         )
+        checkpointing = bool(params.get("gradient_checkpointing", False))
+        if checkpointing:
+            # Non-reentrant checkpointing needs no input that requires grad, so frozen embeddings are fine.
+            base.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+            base.config.use_cache = False
         _seed_everything(seed)  # the adapter's initial weights depend on the seed only
         self.model = get_peft_model(base, config)
         self.model.train()
         trainable = [parameter for parameter in self.model.parameters() if parameter.requires_grad]
         self.optimizer = torch.optim.AdamW(trainable, lr=1e-4)
-        self.settings = {"base": params["base"], "lora": lora, "seed": seed}
+        self.settings = {"base": params["base"], "lora": lora, "seed": seed, "gradient_checkpointing": checkpointing}
         self.step = 0
         return {
             "model_type": base.config.model_type,

@@ -22,9 +22,11 @@ def batch_of_eight() -> list[dict]:
     return sequences
 
 
-def new_engine(tiny_model: Path) -> Engine:
+def new_engine(tiny_model: Path, **extra) -> Engine:
     engine = Engine()
-    engine.create({"base": {"hf": str(tiny_model)}, "seed": 3, "threads": 1, "lora": {"rank": 4, "alpha": 8}}, print)
+    engine.create(
+        {"base": {"hf": str(tiny_model)}, "seed": 3, "threads": 1, "lora": {"rank": 4, "alpha": 8}, **extra}, print
+    )
     return engine
 
 
@@ -145,3 +147,16 @@ def test_bad_requests_are_engine_errors(tiny_model):
         engine.forward_backward(
             {"loss": "ppo", "sequences": [{"tokens": [1, 2], "weights": [0, 1], "sampler_logprobs": [0, 0]}]}, print
         )
+
+
+def test_activation_checkpointing_changes_memory_not_the_result(tiny_model):
+    # Recomputing activations in the backward pass must give the same losses and the same adapter.
+    plain = new_engine(tiny_model)
+    checkpointed = new_engine(tiny_model, gradient_checkpointing=True)
+    assert checkpointed.model.get_base_model().is_activation_checkpointing
+    assert not plain.model.get_base_model().is_activation_checkpointing
+    curve_plain = train(plain, micro_batches=2, steps=3)
+    curve_checkpointed = train(checkpointed, micro_batches=2, steps=3)
+    assert curve_checkpointed == pytest.approx(curve_plain, rel=1e-5)
+    for name, value in adapter_weights(plain).items():
+        assert torch.allclose(value, adapter_weights(checkpointed)[name], atol=1e-6), name

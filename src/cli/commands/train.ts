@@ -39,6 +39,7 @@ interface SftFlags {
   rank?: string;
   alpha?: string;
   maxLength?: string;
+  activationCheckpointing?: boolean;
   evalEvery?: string;
   validationExamples?: string;
   checkpointEvery?: string;
@@ -148,6 +149,7 @@ export function registerTrain(program: Command): void {
       .option('--rank <n>', 'LoRA rank')
       .option('--alpha <n>', 'LoRA alpha')
       .option('--max-length <n>', 'longest example in tokens (longer ones are skipped)')
+      .option('--activation-checkpointing', 'recompute activations in the backward pass (less memory, slower)')
       .option('--eval-every <n>', 'validation loss every n steps')
       .option('--validation-examples <n>', 'validation examples scored each time')
       .option('--checkpoint-every <n>', 'checkpoint every n steps')
@@ -334,6 +336,7 @@ function trainingConfig(kind: 'sft' | 'dpo', fromFile: unknown, flags: SftFlags)
   set('microBatchSize', number(flags.microBatchSize, '--micro-batch-size'));
   set('learningRate', number(flags.lr, '--lr'));
   set('maxLength', number(flags.maxLength, '--max-length'));
+  set('activationCheckpointing', flags.activationCheckpointing);
   set('evalEvery', number(flags.evalEvery, '--eval-every'));
   set('validationExamples', number(flags.validationExamples, '--validation-examples'));
   set('checkpointEvery', number(flags.checkpointEvery, '--checkpoint-every'));
