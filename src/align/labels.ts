@@ -220,6 +220,19 @@ export function importLabels(
       },
     );
   }
+  const write = labelWriter(store);
+  const result: ImportResult = { file: resolve(path), added: 0, updated: 0, unchanged: 0, skipped: problems };
+  store.database.transaction(() => {
+    for (const label of labels) result[write(label)]++;
+  })();
+  return result;
+}
+
+/**
+ * Store labels one by one (import, and feedback from the server): a new (item, annotator) is added,
+ * a changed verdict replaces the annotator's earlier one, an identical one is left alone.
+ */
+export function labelWriter(store: WorkspaceStore): (label: Label) => 'added' | 'updated' | 'unchanged' {
   const database = store.database;
   const find = database.prepare('SELECT * FROM labels WHERE item_id = ? AND annotator = ?');
   const insert = database.prepare(
@@ -232,22 +245,13 @@ export function importLabels(
        meta_json = excluded.meta_json, source_file = excluded.source_file, source_line = excluded.source_line,
        imported_at = excluded.imported_at`,
   );
-  const importedAt = new Date().toISOString();
-  const result: ImportResult = { file: resolve(path), added: 0, updated: 0, unchanged: 0, skipped: problems };
-  database.transaction(() => {
-    for (const label of labels) {
-      const row = toRow(label, importedAt);
-      const existing = find.get(label.itemId, label.annotator) as LabelRow | undefined;
-      if (existing && sameLabel(existing, row)) {
-        result.unchanged++;
-        continue;
-      }
-      insert.run(row);
-      if (existing) result.updated++;
-      else result.added++;
-    }
-  })();
-  return result;
+  return (label) => {
+    const row = toRow(label, new Date().toISOString());
+    const existing = find.get(label.itemId, label.annotator) as LabelRow | undefined;
+    if (existing && sameLabel(existing, row)) return 'unchanged';
+    insert.run(row);
+    return existing ? 'updated' : 'added';
+  };
 }
 
 interface LabelRow {

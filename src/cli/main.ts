@@ -8,6 +8,7 @@ import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerLabels } from './commands/labels.js';
 import { registerModels } from './commands/models.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerLabels(program);
   registerAlign(program);
+  registerServe(program);
   return program;
 }
 

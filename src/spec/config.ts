@@ -64,6 +64,20 @@ export const configSchema = z.strictObject({
    * evaluation engine; until then it is accepted as written and validated where it is used.
    */
   task: z.looseObject({}).optional(),
+  /** `tailor serve`: the OpenAI-compatible endpoint. */
+  serve: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8787),
+      /** Requests waiting for a slot beyond the ones being decoded; more get 429 with Retry-After. */
+      maxQueue: z.int().min(0).default(32),
+      requestTimeoutMs: z.int().positive().default(120_000),
+      /** Store every request and response in the workspace (a key can opt out). */
+      capture: z.boolean().default(true),
+      /** Field paths replaced by "[redacted]" in captured traffic, e.g. `request.messages.*.content`. */
+      redact: z.array(z.string()).default([]),
+    })
+    .prefault({}),
   /** Training settings (`train.sft: {...}`), validated by the training stage (src/train/sft.ts). */
   train: z.looseObject({}).optional(),
 });

@@ -123,4 +123,33 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'API keys and captured serving traffic',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        capture INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE traffic (
+        id TEXT PRIMARY KEY,
+        key_id TEXT,
+        model TEXT NOT NULL,
+        request_json TEXT NOT NULL,
+        response_json TEXT,
+        status INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX traffic_by_model ON traffic(model, created_at);
+    `,
+  },
 ];

@@ -149,7 +149,10 @@ export function registerTrain(program: Command): void {
       .option('--rank <n>', 'LoRA rank')
       .option('--alpha <n>', 'LoRA alpha')
       .option('--max-length <n>', 'longest example in tokens (longer ones are skipped)')
-      .option('--activation-checkpointing', 'recompute activations in the backward pass (less memory, slower)')
+      .option(
+        '--activation-checkpointing',
+        'recompute activations in the backward pass (less memory, slower)',
+      )
       .option('--eval-every <n>', 'validation loss every n steps')
       .option('--validation-examples <n>', 'validation examples scored each time')
       .option('--checkpoint-every <n>', 'checkpoint every n steps')

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { createModel } from '../../models/create-model.js';
+import { createApiKey, listApiKeys, revokeApiKey, type Scope } from '../../serve/keys.js';
+import { servedModels, startServer } from '../../serve/server.js';
+import type { ChatModel } from '../../spec/chat-model.js';
+import { ConfigError } from '../../spec/errors.js';
+import { commandContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'an OpenAI-compatible endpoint (/v1/chat/completions, /v1/models, /v1/feedback) for base models and specialists',
+    )
+    .option('--host <host>', 'interface to listen on (default: serve.host, 127.0.0.1)')
+    .option('--port <port>', 'port (default: serve.port, 8787; 0 = any free port)')
+    .action(async (options: { host?: string; port?: string }) => {
+      const context = commandContext(program.opts());
+      if (!context.workspace)
+        throw new ConfigError(
+          'tailor serve needs a workspace (keys, specialists and captured traffic live there)',
+          {
+            hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+          },
+        );
+      const store = context.workspace.store;
+      if (listApiKeys(store).every((key) => key.revokedAt !== undefined))
+        process.stderr.write(
+          'warning: no active API key; create one with: tailor keys create --name <name>\n',
+        );
+      const models = new Map<string, Promise<ChatModel>>();
+      const server = await startServer({
+        config: context.config,
+        store,
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+        modelFor: (reference) => {
+          if (!models.has(reference))
+            models.set(reference, createModel(reference, { config: context.config, store }));
+          return models.get(reference)!;
+        },
+      });
+      const served = await servedModels(store);
+      // The URL on stdout's first line lets scripts (and tests) find a server started on port 0.
+      process.stdout.write(`listening on ${server.url}\n`);
+      process.stderr.write(
+        `models: ${served.map((entry) => entry.name).join(', ') || 'none'}\ntry: curl ${server.url}/v1/chat/completions -H "Authorization: Bearer $TAILOR_KEY" -H 'Content-Type: application/json' -d '{"model": "${served[0]?.name ?? '<model>'}", "messages": [{"role": "user", "content": "Hello"}]}'\n`,
+      );
+      const stop = async () => {
+        await server.close();
+        await Promise.all([...models.values()].map(async (model) => (await model).close()));
+        context.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  const keys = program.command('keys').description('API keys for tailor serve (stored hashed)');
+  keys
+    .command('create')
+    .description('create a key; it is printed once and cannot be shown again')
+    .requiredOption('--name <name>', 'who or what uses the key')
+    .option('--scopes <list>', 'comma-separated: inference, feedback, admin', 'inference,feedback')
+    .option('--no-capture', "don't capture this key's traffic")
+    .action((options: { name: string; scopes: string; capture: boolean }) => {
+      const context = commandContext(program.opts());
+      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
+      try {
+        const { key, secret } = createApiKey(context.workspace.store, {
+          name: options.name,
+          scopes: options.scopes.split(',').map((scope) => scope.trim()) as Scope[],
+          capture: options.capture,
+        });
+        if (context.json) printJson({ ...key, secret });
+        else process.stdout.write(`${secret}\n`);
+        if (!context.json)
+          process.stderr.write(`key ${key.id} (${key.scopes.join(', ')}): store it now, it is not kept\n`);
+      } finally {
+        context.close();
+      }
+    });
+  keys
+    .command('list')
+    .description('keys with their scopes, capture setting and revocation time (never the key)')
+    .action(() => {
+      const context = commandContext(program.opts());
+      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
+      try {
+        const all = listApiKeys(context.workspace.store);
+        if (context.json) printJson(all);
+        else
+          printTable(
+            ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CAPTURE', 'CREATED', 'REVOKED'],
+            all.map((key) => [
+              key.id,
+              key.name,
+              `${key.prefix}…`,
+              key.scopes.join(','),
+              key.capture ? 'yes' : 'no',
+              key.createdAt.slice(0, 19),
+              key.revokedAt?.slice(0, 19) ?? '',
+            ]),
+          );
+      } finally {
+        context.close();
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by id or name (requests with it get 401 from then on)')
+    .argument('<key>', 'key id or name')
+    .action((idOrName: string) => {
+      const context = commandContext(program.opts());
+      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
+      try {
+        const key = revokeApiKey(context.workspace.store, idOrName);
+        if (context.json) printJson(key);
+        else process.stdout.write(`revoked ${key.name} (${key.id})\n`);
+      } finally {
+        context.close();
+      }
+    });
+}

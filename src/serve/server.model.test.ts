@@ -1,0 +1,245 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listLabels } from '../align/labels.js';
+import { createModel } from '../models/create-model.js';
+import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { createApiKey, revokeApiKey } from './keys.js';
+import { type RunningServer, startServer } from './server.js';
+import { trafficRecord } from './traffic.js';
+
+// A real server on 127.0.0.1 serving the real default model, driven by the official openai client.
+let workspace: Workspace;
+let server: RunningServer;
+let secret: string;
+let feedbackOnly: string;
+let revoked: string;
+const models = new Map<string, Promise<ChatModel>>();
+
+beforeAll(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tailor-serve-'));
+  writeFileSync(
+    join(root, 'tailor.yaml'),
+    'version: 1\nllama:\n  parallel: 2\n  contextSize: 512\nserve:\n  maxQueue: 1\n  redact: [request.metadata]\n',
+  );
+  workspace = openWorkspace(root);
+  secret = createApiKey(workspace.store, { name: 'app', scopes: ['inference', 'feedback'] }).secret;
+  feedbackOnly = createApiKey(workspace.store, { name: 'labeller', scopes: ['feedback'] }).secret;
+  revoked = createApiKey(workspace.store, { name: 'old', scopes: ['admin'] }).secret;
+  revokeApiKey(workspace.store, 'old');
+  server = await startServer({
+    config: workspace.config,
+    store: workspace.store,
+    port: 0,
+    modelFor: (reference) => {
+      if (!models.has(reference))
+        models.set(reference, createModel(reference, { config: workspace.config, store: workspace.store }));
+      return models.get(reference)!;
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await Promise.all([...models.values()].map(async (model) => (await model).close()));
+  workspace?.close();
+  await disposeLlamaRuntime();
+});
+
+const post = (path: string, body: string, key?: string) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body,
+  });
+interface WireBody {
+  error: { type: string; code: string | null; param: string | null };
+  id: string;
+  usage: { completion_tokens: number };
+  choices: { message: { content: string } }[];
+}
+const json = async (response: Response) => (await response.json()) as WireBody;
+const ask = (content: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    model: 'smollm2-135m-instruct',
+    messages: [{ role: 'user', content }],
+    max_tokens: 8,
+    ...extra,
+  });
+
+describe('tailor serve', () => {
+  it('answers the official openai client: plain, streamed, JSON schema and n > 1', {
+    timeout: 300_000,
+  }, async () => {
+    const client = new OpenAI({ apiKey: secret, baseURL: `${server.url}/v1`, maxRetries: 0 });
+    const listed = await client.models.list();
+    expect(listed.data.map((model) => model.id)).toContain('smollm2-135m-instruct');
+
+    const request = {
+      model: 'smollm2-135m-instruct',
+      messages: [{ role: 'user' as const, content: 'Name a colour.' }],
+      max_tokens: 12,
+      temperature: 0,
+    };
+    const plain = await client.chat.completions.create(request);
+    expect(plain.object).toBe('chat.completion');
+    expect(plain.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(plain.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(plain.usage!.total_tokens).toBe(plain.usage!.prompt_tokens + plain.usage!.completion_tokens);
+
+    const chunks: string[] = [];
+    let finish: string | null = null;
+    let usage: unknown;
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) chunks.push(choice.delta.content);
+      if (choice?.finish_reason) finish = choice.finish_reason;
+    }
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.join('')).toBe(plain.choices[0]!.message.content); // greedy: the same text either way
+    expect(finish).toBe(plain.choices[0]!.finish_reason);
+    expect(usage).toMatchObject({ completion_tokens: plain.usage!.completion_tokens });
+
+    const structured = await client.chat.completions.create({
+      ...request,
+      max_tokens: 40,
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'colour',
+          schema: { type: 'object', properties: { colour: { type: 'string' } }, required: ['colour'] },
+        },
+      },
+    });
+    expect(typeof JSON.parse(structured.choices[0]!.message.content!).colour).toBe('string');
+
+    const several = await client.chat.completions.create({ ...request, n: 2, temperature: 0.9, seed: 3 });
+    expect(several.choices.map((choice) => choice.index)).toEqual([0, 1]);
+  });
+
+  it('refuses missing, wrong and revoked keys, and wrong scopes', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const none = await post('/v1/chat/completions', ask('hi'));
+    expect(none.status).toBe(401);
+    expect((await json(none)).error).toMatchObject({
+      type: 'authentication_error',
+      code: 'invalid_api_key',
+    });
+    expect((await post('/v1/chat/completions', ask('hi'), 'tk_not-a-key')).status).toBe(401);
+    expect((await post('/v1/chat/completions', ask('hi'), revoked)).status).toBe(401);
+    const scope = await post('/v1/chat/completions', ask('hi'), feedbackOnly);
+    expect(scope.status).toBe(403);
+    expect((await json(scope)).error.type).toBe('permission_error');
+    expect((await fetch(`${server.url}/v1/models`)).status).toBe(401);
+  });
+
+  it('answers bad requests with OpenAI error bodies and keeps serving', { timeout: 120_000 }, async () => {
+    const malformed = await post('/v1/chat/completions', '{"model": ', secret);
+    expect(malformed.status).toBe(400);
+    expect((await json(malformed)).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_json',
+    });
+    const unknown = await post('/v1/chat/completions', ask('hi', { model: 'gpt-nope' }), secret);
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).error).toMatchObject({ param: 'model', code: 'model_not_found' });
+    const hot = await post('/v1/chat/completions', ask('hi', { temperature: 5 }), secret);
+    expect(hot.status).toBe(400);
+    expect((await json(hot)).error.param).toBe('temperature');
+    const long = await post('/v1/chat/completions', ask('word '.repeat(800)), secret);
+    expect(long.status).toBe(400);
+    expect((await json(long)).error.code).toBe('context_length_exceeded');
+    expect((await post('/v1/chat/completions', ask('hi'), secret)).status).toBe(200);
+  });
+
+  it('captures traffic without the key, and takes feedback as a label', { timeout: 120_000 }, async () => {
+    const response = await post(
+      '/v1/chat/completions',
+      ask('Say yes.', { metadata: { user: 'alice' } }),
+      secret,
+    );
+    const body = await json(response);
+    expect(response.headers.get('x-request-id')).toBe(body.id);
+    const captured = trafficRecord(workspace.store, body.id)!;
+    expect(captured).toMatchObject({ model: 'smollm2-135m-instruct', status: 200 });
+    expect(captured.outputTokens).toBe(body.usage.completion_tokens);
+    expect((captured.request as { metadata: unknown }).metadata).toBe('[redacted]');
+    expect(JSON.stringify(captured)).not.toContain(secret);
+    const feedback = await post(
+      '/v1/feedback',
+      JSON.stringify({
+        request_id: body.id,
+        annotator: 'dr-a',
+        pass: false,
+        score: 2,
+        critique: 'too short',
+      }),
+      feedbackOnly,
+    );
+    expect(feedback.status).toBe(200);
+    const [label] = listLabels(workspace.store, { exampleId: body.id });
+    expect(label).toMatchObject({
+      annotator: 'dr-a',
+      pass: false,
+      score: 2,
+      output: body.choices[0]!.message.content,
+    });
+    const missing = await post(
+      '/v1/feedback',
+      JSON.stringify({ request_id: 'nope', annotator: 'x', pass: true }),
+      secret,
+    );
+    expect(missing.status).toBe(404);
+  });
+
+  it('answers 429 beyond the queue, and a client that disconnects frees its slot', {
+    timeout: 300_000,
+  }, async () => {
+    // Two slots and one queue place: of five at once, at least two are turned away.
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        post('/v1/chat/completions', ask('Count to ten.', { max_tokens: 24 }), secret),
+      ),
+    ).then((responses) =>
+      Promise.all(
+        responses.map(async (response) => ({
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: await response.text(),
+        })),
+      ),
+    );
+    const refused = statuses.filter((entry) => entry.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused.every((entry) => entry.retryAfter === '1')).toBe(true);
+    expect(statuses.filter((entry) => entry.status === 200).length).toBeGreaterThanOrEqual(1);
+
+    const controller = new AbortController();
+    const streaming = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: ask('Write a long story.', { max_tokens: 400, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = streaming.body!.getReader();
+    await reader.read(); // the first chunk: generation has started
+    controller.abort();
+    let health = { inFlight: -1 };
+    for (let attempt = 0; attempt < 100 && health.inFlight !== 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      health = (await (await fetch(`${server.url}/healthz`)).json()) as { inFlight: number };
+    }
+    expect(health.inFlight).toBe(0);
+    expect((await post('/v1/chat/completions', ask('hi'), secret)).status).toBe(200);
+  });
+});

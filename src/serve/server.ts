@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve as serveNode } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { stream as honoStream } from 'hono/streaming';
+import { z } from 'zod';
+import { catalog } from '../models/catalog.js';
+import { listModels } from '../models/model-files.js';
+import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
+import type { TailorConfig } from '../spec/config.js';
+import { ProviderError, TailorError } from '../spec/errors.js';
+import type { WorkspaceStore } from '../store/workspace.js';
+import { type ApiKey, allows, type Scope, verifyApiKey } from './keys.js';
+import {
+  type ChatRequest,
+  chatRequestSchema,
+  chunkBody,
+  completionBody,
+  finishReason,
+  requestError,
+  toMessages,
+  toOptions,
+  usageBody,
+  type WireError,
+  wireError,
+} from './openai-wire.js';
+import { recordFeedback, recordTraffic, trafficRecord } from './traffic.js';
+
+/**
+ * `tailor serve`: an OpenAI-compatible endpoint for base models and specialists.
+ *
+ * - Every route but /healthz needs an API key with the right scope (401 without a valid key, 403
+ *   with the wrong scope).
+ * - A request takes a slot (`llama.parallel` decode at once); up to `serve.maxQueue` more wait, and
+ *   beyond that the answer is 429 with Retry-After. Slots are released however a request ends.
+ * - A client that disconnects aborts its generation; a request past `serve.requestTimeoutMs` too.
+ * - Requests and responses are captured in the workspace unless the key or the config opts out.
+ * - Bad requests get OpenAI-style error bodies; nothing a client sends can crash the server.
+ */
+export interface ServerOptions {
+  config: TailorConfig;
+  store: WorkspaceStore;
+  /** Model name (as in /v1/models) → ChatModel; the CLI passes createModel with a cache. */
+  modelFor: (reference: string) => Promise<ChatModel>;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Variables = { key: ApiKey };
+
+export function createServerApp(options: ServerOptions): Hono<{ Variables: Variables }> {
+  const { config, store } = options;
+  const slots = new Slots(config.llama.parallel, config.serve.maxQueue);
+  const app = new Hono<{ Variables: Variables }>();
+  const fail = (c: Context, error: WireError, headers: Record<string, string> = {}) => {
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return c.json(error.body, error.status as 400);
+  };
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', inFlight: slots.active, queued: slots.waiting }));
+
+  const requireScope =
+    (scope: Scope) => async (c: Context<{ Variables: Variables }>, next: () => Promise<void>) => {
+      const header = c.req.header('authorization') ?? '';
+      const secret = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+      const key = secret ? verifyApiKey(store, secret) : undefined;
+      if (!key)
+        return fail(
+          c,
+          wireError(
+            401,
+            secret ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key>.',
+            {
+              code: 'invalid_api_key',
+            },
+          ),
+        );
+      if (!allows(key, scope))
+        return fail(
+          c,
+          wireError(403, `This API key lacks the "${scope}" scope.`, { code: 'insufficient_scope' }),
+        );
+      c.set('key', key);
+      await next();
+    };
+
+  app.get('/v1/models', requireScope('inference'), async (c) => {
+    const names = await servedModels(store);
+    return c.json({
+      object: 'list',
+      data: names.map((entry) => ({
+        id: entry.name,
+        object: 'model',
+        created: entry.created,
+        owned_by: entry.ownedBy,
+      })),
+    });
+  });
+
+  app.post('/v1/chat/completions', requireScope('inference'), async (c) => {
+    const parsed = await readJson(c);
+    if ('error' in parsed) return fail(c, parsed.error);
+    const result = chatRequestSchema.safeParse(parsed.value);
+    if (!result.success) return fail(c, requestError(result.error));
+    const request = result.data;
+    if (request.stream && (request.n ?? 1) > 1)
+      return fail(
+        c,
+        wireError(400, 'Streaming returns one choice; use n=1 with stream.', {
+          param: 'n',
+          code: 'unsupported_value',
+        }),
+      );
+    const served = await servedModels(store);
+    const target = served.find((entry) => entry.name === request.model);
+    if (!target)
+      return fail(
+        c,
+        wireError(
+          404,
+          `The model '${request.model}' does not exist. Served: ${served.map((entry) => entry.name).join(', ')}.`,
+          {
+            param: 'model',
+            code: 'model_not_found',
+          },
+        ),
+      );
+    const release = slots.acquire();
+    if (!release)
+      return fail(c, wireError(429, 'The server is busy: every slot and queue place is taken.'), {
+        'Retry-After': '1',
+      });
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const key = c.get('key');
+    const started = performance.now();
+    // The client's disconnect and the request deadline both abort the generation.
+    const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(config.serve.requestTimeoutMs)]);
+    const capture = (status: number, response: unknown, generated?: GenerateResult) => {
+      if (!config.serve.capture || !key.capture) return;
+      recordTraffic(
+        store,
+        {
+          id,
+          keyId: key.id,
+          model: request.model,
+          request,
+          response,
+          status,
+          latencyMs: performance.now() - started,
+          inputTokens: generated?.usage.inputTokens,
+          outputTokens: generated?.usage.outputTokens,
+        },
+        config.serve.redact,
+      );
+    };
+    c.header('x-request-id', id);
+    let model: ChatModel;
+    try {
+      await release.ready;
+      model = await options.modelFor(target.reference);
+    } catch (error) {
+      release.done();
+      const wire = toWireError(error, signal);
+      capture(wire.status, wire.body);
+      return fail(c, wire);
+    }
+    const messages = toMessages(request);
+    const generateOptions = toOptions(request, signal);
+
+    if (!request.stream) {
+      try {
+        const generated = await model.generate(messages, { ...generateOptions, cache: false });
+        const body = completionBody(id, request.model, created, generated);
+        capture(200, body, generated);
+        return c.json(body);
+      } catch (error) {
+        const wire = toWireError(error, signal);
+        capture(wire.status, wire.body);
+        return fail(c, wire);
+      } finally {
+        release.done();
+      }
+    }
+
+    c.header('Content-Type', 'text/event-stream');
+    c.header('Cache-Control', 'no-cache');
+    return honoStream(c, async (out) => {
+      const send = (value: unknown) => out.write(`data: ${JSON.stringify(value)}\n\n`);
+      let text = '';
+      try {
+        await send(chunkBody(id, request.model, created, { role: 'assistant', content: '' }, null));
+        let generated: GenerateResult | undefined;
+        for await (const event of model.stream(messages, { ...generateOptions, cache: false })) {
+          if (event.type === 'text') {
+            text += event.text;
+            await send(chunkBody(id, request.model, created, { content: event.text }, null));
+          } else generated = event.result;
+        }
+        if (!generated) throw new TailorError('stream-incomplete', 'the model stream ended without a result');
+        await send(chunkBody(id, request.model, created, {}, finishReason(generated.finishReason)));
+        if (request.stream_options?.include_usage)
+          await send({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: request.model,
+            choices: [],
+            usage: usageBody(generated),
+          });
+        await out.write('data: [DONE]\n\n');
+        capture(
+          200,
+          { id, streamed: true, content: text, finish_reason: finishReason(generated.finishReason) },
+          generated,
+        );
+      } catch (error) {
+        const wire = toWireError(error, signal);
+        capture(wire.status, { ...wire.body, partial: text });
+        if (!signal.aborted) await out.write(`data: ${JSON.stringify(wire.body)}\n\n`).catch(() => undefined);
+      } finally {
+        release.done();
+      }
+    });
+  });
+
+  app.post('/v1/feedback', requireScope('feedback'), async (c) => {
+    const parsed = await readJson(c);
+    if ('error' in parsed) return fail(c, parsed.error);
+    const result = feedbackSchema.safeParse(parsed.value);
+    if (!result.success) return fail(c, requestError(result.error));
+    const feedback = result.data;
+    const traffic = trafficRecord(store, feedback.request_id);
+    if (!traffic)
+      return fail(
+        c,
+        wireError(404, `No captured request '${feedback.request_id}'.`, {
+          param: 'request_id',
+          code: 'request_not_found',
+        }),
+      );
+    const output = servedText(traffic.response);
+    const outcome = recordFeedback(store, {
+      requestId: feedback.request_id,
+      annotator: feedback.annotator,
+      output,
+      model: traffic.model,
+      pass: feedback.pass,
+      score: feedback.score,
+      critique: feedback.critique,
+      correction: feedback.correction,
+    });
+    return c.json({ object: 'feedback', request_id: feedback.request_id, status: outcome });
+  });
+
+  app.notFound((c) => c.json(wireError(404, `Unknown route ${c.req.method} ${c.req.path}.`).body, 404));
+  app.onError((error, c) => {
+    const wire =
+      error instanceof TailorError ? wireError(400, error.message) : wireError(500, 'Internal server error.');
+    return c.json(wire.body, wire.status as 400);
+  });
+  return app;
+}
+
+const feedbackSchema = z
+  .strictObject({
+    request_id: z.string().min(1),
+    annotator: z.string().min(1),
+    pass: z.boolean().optional(),
+    score: z.int().min(1).max(5).optional(),
+    critique: z.string().optional(),
+    correction: z.string().optional(),
+  })
+  .refine(
+    (value) => value.pass !== undefined || value.score !== undefined || value.correction !== undefined,
+    {
+      message: 'give at least one of pass, score or correction',
+    },
+  );
+
+async function readJson(c: Context): Promise<{ value: unknown } | { error: WireError }> {
+  const text = await c.req.text();
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { error: wireError(400, 'The request body is not valid JSON.', { code: 'invalid_json' }) };
+  }
+}
+
+/** The text the server returned for a captured request (first choice, or the streamed text). */
+function servedText(response: unknown): string {
+  const body = response as { choices?: { message?: { content?: string } }[]; content?: string } | undefined;
+  return body?.choices?.[0]?.message?.content ?? body?.content ?? '';
+}
+
+function toWireError(error: unknown, signal: AbortSignal): WireError {
+  if (signal.aborted) {
+    const reason = signal.reason as Error | undefined;
+    return reason?.name === 'TimeoutError'
+      ? wireError(504, 'The request timed out.', { type: 'timeout', code: 'timeout' })
+      : wireError(499, 'The client closed the request.', { code: 'client_closed' });
+  }
+  if (error instanceof ProviderError && (error as { code?: string }).code === 'context-overflow')
+    return wireError(400, error.message, { param: 'messages', code: 'context_length_exceeded' });
+  if (error instanceof TailorError) return wireError(400, error.message, { code: error.code });
+  return wireError(500, `The model failed: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** Base models in the model cache that are in the catalog, and the workspace's specialists. */
+export async function servedModels(
+  store: WorkspaceStore,
+): Promise<{ name: string; reference: string; created: number; ownedBy: string }[]> {
+  const pulled = (await listModels()).filter(
+    (model) => model.catalog !== undefined && catalog.includes(model.catalog),
+  );
+  return [
+    ...pulled.map((model) => ({
+      name: model.name,
+      reference: `llama:${model.name}`,
+      created: 0,
+      ownedBy: 'tailor',
+    })),
+    ...store.specialists().map((specialist) => ({
+      name: specialist.name,
+      reference: `llama:${specialist.name}`,
+      created: Math.floor(Date.parse(specialist.createdAt) / 1000),
+      ownedBy: 'workspace',
+    })),
+  ];
+}
+
+/** Start listening; port 0 picks a free port (tests). */
+export function startServer(
+  options: ServerOptions & { host?: string; port?: number },
+): Promise<RunningServer> {
+  const app = createServerApp(options);
+  return new Promise((resolve) => {
+    const server = serveNode(
+      {
+        fetch: app.fetch,
+        hostname: options.host ?? options.config.serve.host,
+        port: options.port ?? options.config.serve.port,
+      },
+      (info: AddressInfo) => {
+        resolve({
+          url: `http://${info.address}:${info.port}`,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        });
+      },
+    );
+  });
+}
+
+/**
+ * Decode slots and a bounded queue. `acquire` answers at once: undefined when the queue is full
+ * (the caller sends 429), else a ticket whose `ready` resolves when a slot is free.
+ */
+class Slots {
+  active = 0;
+  #queue: (() => void)[] = [];
+
+  constructor(
+    readonly capacity: number,
+    readonly maxQueue: number,
+  ) {}
+
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  acquire(): { ready: Promise<void>; done: () => void } | undefined {
+    if (this.active >= this.capacity && this.#queue.length >= this.maxQueue) return undefined;
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.active--;
+    };
+    if (this.active < this.capacity) {
+      this.active++;
+      return { ready: Promise.resolve(), done };
+    }
+    return { ready: new Promise<void>((resolve) => this.#queue.push(resolve)), done };
+  }
+}
