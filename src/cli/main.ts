@@ -4,6 +4,7 @@ import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { registerAlign } from './commands/align.js';
 import { registerChat } from './commands/chat.js';
 import { registerCompare } from './commands/compare.js';
+import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerLabels } from './commands/labels.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerLabels(program);
   registerAlign(program);
   registerServe(program);
+  registerData(program);
   return program;
 }
 

@@ -10,7 +10,7 @@ import type { ChatModel } from '../spec/chat-model.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { createApiKey, revokeApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
-import { trafficRecord } from './traffic.js';
+import { trafficDataset, trafficRecord } from './traffic.js';
 
 // A real server on 127.0.0.1 serving the real default model, driven by the official openai client.
 let workspace: Workspace;

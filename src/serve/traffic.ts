@@ -126,3 +126,69 @@ export function recordFeedback(store: WorkspaceStore, feedback: Feedback): 'adde
   };
   return labelWriter(store)(label);
 }
+
+/**
+ * Turn captured traffic into a dataset in OpenAI chat format (`{id, messages}`, the last assistant
+ * turn the served answer, or the reviewer's correction when feedback gave one), which every stage
+ * reads. Filters: model, time window, and feedback (`pass`, `fail`, `any` = has feedback, `none`).
+ * Only successful, non-streamed-error requests are exported.
+ */
+export interface TrafficFilter {
+  model?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  feedback?: 'pass' | 'fail' | 'any' | 'none' | undefined;
+}
+
+export function trafficDataset(
+  store: WorkspaceStore,
+  filter: TrafficFilter,
+): { id: string; messages: unknown[] }[] {
+  const rows = store.database
+    .prepare(
+      `SELECT id FROM traffic WHERE status = 200 AND (@model IS NULL OR model = @model)
+         AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
+       ORDER BY created_at`,
+    )
+    .all({ model: filter.model ?? null, since: filter.since ?? null, until: filter.until ?? null }) as {
+    id: string;
+  }[];
+  const feedbackOf = store.database.prepare(
+    'SELECT pass, meta_json FROM labels WHERE item_id = ? ORDER BY imported_at DESC LIMIT 1',
+  );
+  const records: { id: string; messages: unknown[] }[] = [];
+  for (const { id } of rows) {
+    const traffic = trafficRecord(store, id)!;
+    const label = feedbackOf.get(`traffic:${id}`) as { pass: number | null; meta_json: string } | undefined;
+    if (filter.feedback === 'none' && label) continue;
+    if (filter.feedback === 'any' && !label) continue;
+    if (filter.feedback === 'pass' && label?.pass !== 1) continue;
+    if (filter.feedback === 'fail' && label?.pass !== 0) continue;
+    const request = traffic.request as { messages?: { role: string; content: unknown }[] };
+    if (!Array.isArray(request.messages)) continue;
+    const correction = label
+      ? (JSON.parse(label.meta_json) as { correction?: string }).correction
+      : undefined;
+    const answer = correction ?? servedAnswer(traffic.response);
+    if (answer === undefined) continue;
+    records.push({
+      id,
+      messages: [
+        ...request.messages.map((message) => ({
+          role: message.role === 'developer' ? 'system' : message.role,
+          content:
+            typeof message.content === 'string'
+              ? message.content
+              : (message.content as { text?: string }[]).map((part) => part.text ?? '').join(''),
+        })),
+        { role: 'assistant', content: answer },
+      ],
+    });
+  }
+  return records;
+}
+
+function servedAnswer(response: unknown): string | undefined {
+  const body = response as { choices?: { message?: { content?: string } }[]; content?: string } | undefined;
+  return body?.choices?.[0]?.message?.content ?? body?.content;
+}
