@@ -57,9 +57,11 @@ test: build venv models browser
 bench: models venv build
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/sft/requirements.txt -c worker/requirements.txt
 	npm ci --prefix bench/eval --no-audit --no-fund
+	npm ci --prefix bench/serve --no-audit --no-fund
 	node --import tsx bench/generate/run.ts
 	node --import tsx bench/sft/run.ts
 	node --import tsx bench/eval/run.ts
+	node --import tsx bench/serve/run.ts
 
 clean:
 	rm -rf dist node_modules $(VENV)
