@@ -64,7 +64,9 @@ export function registerAlign(program: Command): void {
           });
           const full: AlignmentReport = { ...report, probes: undefined };
           if (options.probes) {
-            const probeItems = setup.items.slice(0, Number(options.probeLimit));
+            // A seeded sample, so the probes see outputs of every source (the self-preference probe
+            // needs some from the judge's own model), not just the first ids.
+            const probeItems = seededShuffle(setup.items, 1).slice(0, Number(options.probeLimit));
             full.probes = await runProbes({
               grader: await createGrader(setup.config, setup.task, async () => setup.judge),
               judge: setup.judge,
@@ -272,15 +274,7 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
       hint: 'Import some: tailor labels import <file>',
     });
   let items: LabelledItem[] = labelledItems(labels);
-  if (options.limit) {
-    const random = new Random(0);
-    items = [...items];
-    for (let index = items.length - 1; index > 0; index--) {
-      const other = Math.floor(random.next() * (index + 1));
-      [items[index], items[other]] = [items[other]!, items[index]!];
-    }
-    items = items.slice(0, Number(options.limit));
-  }
+  if (options.limit) items = seededShuffle(items, 0).slice(0, Number(options.limit));
   const usedLabels = labels.filter((label) => items.some((item) => item.itemId === label.itemId));
   const { records, testExamples } = taskRecords(task);
   const judgeReference = config.model ?? options.judge ?? context.config.defaultModel;
@@ -313,4 +307,14 @@ function taskRecords(task: Task): { records: Map<string, EvalRecord>; testExampl
     }
   }
   return { records, testExamples };
+}
+
+function seededShuffle<T>(items: T[], seed: number): T[] {
+  const random = new Random(seed);
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random.next() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
 }
