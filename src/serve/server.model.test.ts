@@ -8,6 +8,8 @@ import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { defaultModelPath } from '../test-support/default-model.js';
+import { writeLlamaLora } from '../test-support/gguf-writer.js';
 import { createApiKey, revokeApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
 import { trafficDataset, trafficRecord } from './traffic.js';
@@ -31,6 +33,27 @@ beforeAll(async () => {
   feedbackOnly = createApiKey(workspace.store, { name: 'labeller', scopes: ['feedback'] }).secret;
   revoked = createApiKey(workspace.store, { name: 'old', scopes: ['admin'] }).secret;
   revokeApiKey(workspace.store, 'old');
+  // A specialist (the default model plus a LoRA adapter), registered as training would register it.
+  const adapter = join(root, 'notes-sft-v1.gguf');
+  writeLlamaLora(adapter, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 1, scale: 0.5 });
+  workspace.store.startTrainingRun({
+    id: 'run-1',
+    method: 'sft',
+    base: 'smollm2-135m-instruct',
+    runDirectory: root,
+    config: {},
+  });
+  workspace.store.registerSpecialist(
+    {
+      name: 'notes-sft',
+      base: 'smollm2-135m-instruct',
+      basePath: await defaultModelPath(),
+      adapterPath: '',
+      trainingRun: 'run-1',
+      lineage: {},
+    },
+    () => adapter,
+  );
   server = await startServer({
     config: workspace.config,
     store: workspace.store,
@@ -77,7 +100,9 @@ describe('tailor serve', () => {
   }, async () => {
     const client = new OpenAI({ apiKey: secret, baseURL: `${server.url}/v1`, maxRetries: 0 });
     const listed = await client.models.list();
-    expect(listed.data.map((model) => model.id)).toContain('smollm2-135m-instruct');
+    expect(listed.data.map((model) => model.id)).toEqual(
+      expect.arrayContaining(['smollm2-135m-instruct', 'notes-sft']),
+    );
 
     const request = {
       model: 'smollm2-135m-instruct',
@@ -125,6 +150,11 @@ describe('tailor serve', () => {
 
     const several = await client.chat.completions.create({ ...request, n: 2, temperature: 0.9, seed: 3 });
     expect(several.choices.map((choice) => choice.index)).toEqual([0, 1]);
+
+    // The specialist is served by name from the same process, on the same base weights.
+    const specialist = await client.chat.completions.create({ ...request, model: 'notes-sft' });
+    expect(specialist.model).toBe('notes-sft');
+    expect(specialist.choices[0]!.message.content!.length).toBeGreaterThan(0);
   });
 
   it('refuses missing, wrong and revoked keys, and wrong scopes', async () => {
