@@ -4,7 +4,6 @@ import { serve as serveNode } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import { z } from 'zod';
-import { catalog } from '../models/catalog.js';
 import { listModels } from '../models/model-files.js';
 import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
 import type { TailorConfig } from '../spec/config.js';
@@ -12,7 +11,6 @@ import { ProviderError, TailorError } from '../spec/errors.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { type ApiKey, allows, type Scope, verifyApiKey } from './keys.js';
 import {
-  type ChatRequest,
   chatRequestSchema,
   chunkBody,
   completionBody,
@@ -313,9 +311,7 @@ function toWireError(error: unknown, signal: AbortSignal): WireError {
 export async function servedModels(
   store: WorkspaceStore,
 ): Promise<{ name: string; reference: string; created: number; ownedBy: string }[]> {
-  const pulled = (await listModels()).filter(
-    (model) => model.catalog !== undefined && catalog.includes(model.catalog),
-  );
+  const pulled = (await listModels()).filter((model) => model.catalog !== undefined);
   return [
     ...pulled.map((model) => ({
       name: model.name,
