@@ -127,7 +127,7 @@ describe('judge alignment on the default model', () => {
         )}; test κ untuned ${result.test.untuned.mean.toFixed(3)} → tuned ${result.test.tuned.mean.toFixed(3)}; ${improved ? 'improved' : `not improved: ${result.diagnosis.join('; ')}`}`,
     );
     expect(improved || result.diagnosis.length > 0).toBe(true);
-    expect(new Set([...result.split.train, ...result.split.dev, ...result.split.test]).size).toBe(24);
+    expect(new Set([...result.sets.train, ...result.sets.dev, ...result.sets.test]).size).toBe(24);
     await judge.close();
     workspace.close();
   });

@@ -37,6 +37,7 @@ export interface ShiftProbe {
   meanChange: Estimate;
   /** Items whose verdict went from fail to pass. */
   flippedToPass: number;
+  /** Items left out because the judge failed on the original or on the edited output. */
   errors: number;
 }
 
@@ -91,7 +92,8 @@ export async function runProbes(options: {
           : Number.NaN,
       ),
       flippedToPass: pairs.filter(({ before, after }) => !before.pass && after.pass).length,
-      errors: edited.errors.length,
+      // Items without a pair: the judge failed on the original or on the edited output.
+      errors: options.items.filter((item) => options.records.has(item.exampleId)).length - pairs.length,
     };
   };
   const verbosity = await shift('verbosity', (output) => withText(output, 'additional_context', padding));

@@ -55,14 +55,14 @@ const base: RubricConfig = {
 
 describe('judge tuning', () => {
   it('splits stratified, disjoint and reproducibly', () => {
-    const split = splitItems(items, 7);
+    const sets = splitItems(items, 7);
     const ids = (list: LabelledItem[]) => list.map((item) => item.itemId);
-    expect(new Set([...ids(split.train), ...ids(split.dev), ...ids(split.test)]).size).toBe(40);
-    expect(split.train.length + split.dev.length + split.test.length).toBe(40);
+    expect(new Set([...ids(sets.train), ...ids(sets.dev), ...ids(sets.test)]).size).toBe(40);
+    expect(sets.train.length + sets.dev.length + sets.test.length).toBe(40);
     const passShare = (list: LabelledItem[]) => list.filter((item) => item.pass).length / list.length;
-    expect(Math.abs(passShare(split.train) - passShare(split.test))).toBeLessThan(0.1);
-    expect(ids(splitItems(items, 7).dev)).toEqual(ids(split.dev));
-    expect(ids(splitItems(items, 8).dev)).not.toEqual(ids(split.dev));
+    expect(Math.abs(passShare(sets.train) - passShare(sets.test))).toBeLessThan(0.1);
+    expect(ids(splitItems(items, 7).dev)).toEqual(ids(sets.dev));
+    expect(ids(splitItems(items, 8).dev)).not.toEqual(ids(sets.dev));
   });
 
   it('builds candidates from train only, picks on dev and touches test with two judges only (no leakage)', async () => {
@@ -107,7 +107,7 @@ describe('judge tuning', () => {
       seed: 3,
       concurrency: 4,
     });
-    const { train, dev, test } = result.split;
+    const { train, dev, test } = result.sets;
     const outputsOf = (ids: string[]) =>
       new Set(ids.map((id) => items.find((item) => item.itemId === id)!.output));
     // Candidates came from train items only.

@@ -32,7 +32,7 @@ export interface Candidate {
 }
 
 export interface TuneResult {
-  split: { train: string[]; dev: string[]; test: string[] };
+  sets: { train: string[]; dev: string[]; test: string[] };
   candidates: Candidate[];
   winner: Candidate;
   test: { untuned: Estimate; tuned: Estimate; untunedAccuracy: number; tunedAccuracy: number; items: number };
@@ -62,7 +62,7 @@ export function splitItems(
   seed: number,
 ): { train: LabelledItem[]; dev: LabelledItem[]; test: LabelledItem[] } {
   const random = new Random(seed);
-  const split = { train: [] as LabelledItem[], dev: [] as LabelledItem[], test: [] as LabelledItem[] };
+  const sets = { train: [] as LabelledItem[], dev: [] as LabelledItem[], test: [] as LabelledItem[] };
   for (const verdict of [true, false]) {
     const stratum = items
       .filter((item) => item.pass === verdict)
@@ -73,18 +73,18 @@ export function splitItems(
     }
     const trainEnd = Math.round(stratum.length * 0.5);
     const devEnd = trainEnd + Math.round(stratum.length * 0.25);
-    split.train.push(...stratum.slice(0, trainEnd));
-    split.dev.push(...stratum.slice(trainEnd, devEnd));
-    split.test.push(...stratum.slice(devEnd));
+    sets.train.push(...stratum.slice(0, trainEnd));
+    sets.dev.push(...stratum.slice(trainEnd, devEnd));
+    sets.test.push(...stratum.slice(devEnd));
   }
-  return split;
+  return sets;
 }
 
 export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
   const usable = options.items.filter(
     (item) => item.pass !== undefined && options.records.has(item.exampleId),
   );
-  const split = splitItems(usable, options.seed);
+  const sets = splitItems(usable, options.seed);
   const cache = new Map<string, JudgeVerdict[]>();
   const verdictsFor = async (config: RubricConfig, items: LabelledItem[], stage: string) => {
     // Threshold changes need no new calls: the 1–5 verdicts are the same, only the pass line moves.
@@ -127,13 +127,13 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
 
   // ---- candidates, from train only ----
   const base = { ...options.base };
-  const trainVerdicts = await verdictsFor(base, split.train, 'tune: untuned judge on train');
+  const trainVerdicts = await verdictsFor(base, sets.train, 'tune: untuned judge on train');
   const diagnosis: string[] = [];
   const candidates: { name: string; config: RubricConfig }[] = [{ name: 'untuned', config: base }];
   let passAt: number | undefined;
   if (base.scale === '1-5') {
     const scored = trainVerdicts.filter((verdict) => verdict.score !== undefined);
-    const truth = new Map(split.train.map((item) => [item.itemId, item.pass!]));
+    const truth = new Map(sets.train.map((item) => [item.itemId, item.pass!]));
     let best = { passAt: base.passAt ?? 4, kappa: Number.NEGATIVE_INFINITY };
     for (const threshold of [2, 3, 4, 5]) {
       const kappa = cohenKappa(
@@ -153,10 +153,10 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
   }
   const wrongOnTrain = new Set(
     trainVerdicts
-      .filter((verdict) => verdict.pass !== split.train.find((item) => item.itemId === verdict.itemId)?.pass)
+      .filter((verdict) => verdict.pass !== sets.train.find((item) => item.itemId === verdict.itemId)?.pass)
       .map((verdict) => verdict.itemId),
   );
-  const fewShotItems = pickShots(split.train, wrongOnTrain, options.shots);
+  const fewShotItems = pickShots(sets.train, wrongOnTrain, options.shots);
   if (fewShotItems.length > 0) {
     const examples = fewShotItems.map((item) => ({
       output: item.output,
@@ -175,7 +175,7 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
         config: { ...base, examples, passAt },
       });
   }
-  const rewriteItems = split.train.filter((item) => wrongOnTrain.has(item.itemId)).slice(0, 6);
+  const rewriteItems = sets.train.filter((item) => wrongOnTrain.has(item.itemId)).slice(0, 6);
   const proposerPrompts: string[] = [];
   if (options.proposer && options.rewrites > 0) {
     if (rewriteItems.length === 0) diagnosis.push('no train disagreements to learn a rubric rewrite from');
@@ -193,8 +193,8 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
   // ---- choose on dev ----
   const scored: Candidate[] = [];
   for (const candidate of candidates) {
-    const verdicts = await verdictsFor(candidate.config, split.dev, `tune: ${candidate.name} on dev`);
-    scored.push({ ...candidate, dev: kappaOf(verdicts, split.dev) });
+    const verdicts = await verdictsFor(candidate.config, sets.dev, `tune: ${candidate.name} on dev`);
+    scored.push({ ...candidate, dev: kappaOf(verdicts, sets.dev) });
     if (candidate.name === 'untuned' && new Set(verdicts.map((verdict) => verdict.pass)).size === 1)
       diagnosis.push(
         `the untuned judge said "${verdicts[0]?.pass ? 'pass' : 'fail'}" on every dev item (κ 0: no better than chance)`,
@@ -209,8 +209,8 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
   // ---- report on test: the untuned judge and the winner only ----
   const testEstimate = async (config: RubricConfig, name: string) => {
     const { judge, expert } = agreementOn(
-      await verdictsFor(config, split.test, `tune: ${name} on test`),
-      split.test,
+      await verdictsFor(config, sets.test, `tune: ${name} on test`),
+      sets.test,
     );
     return {
       kappa: bootstrapStatistic(judge.length, (indices) =>
@@ -228,10 +228,10 @@ export async function tuneJudge(options: TuneOptions): Promise<TuneResult> {
   if (winner.name !== 'untuned' && !(tuned.kappa.mean > untuned.kappa.mean))
     diagnosis.push('the dev winner did not raise κ on the held-out test items');
   return {
-    split: {
-      train: split.train.map((item) => item.itemId),
-      dev: split.dev.map((item) => item.itemId),
-      test: split.test.map((item) => item.itemId),
+    sets: {
+      train: sets.train.map((item) => item.itemId),
+      dev: sets.dev.map((item) => item.itemId),
+      test: sets.test.map((item) => item.itemId),
     },
     candidates: scored,
     winner,

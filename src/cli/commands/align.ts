@@ -161,7 +161,7 @@ export function registerAlign(program: Command): void {
               judgeModel: setup.judgeReference,
               labels: { items: items.length, excludedTestSplitItems: excluded },
               seed: Number(options.seed),
-              split: result.split,
+              sets: result.sets,
               candidates: result.candidates.map((candidate) => ({
                 name: candidate.name,
                 dev: candidate.dev,
@@ -177,7 +177,7 @@ export function registerAlign(program: Command): void {
             return;
           }
           process.stdout.write(
-            `\n${name}: ${items.length} labelled items → train ${result.split.train.length} · dev ${result.split.dev.length} · test ${result.split.test.length} (seed ${options.seed}${excluded ? `; ${excluded} items on the task's test split left out` : ''})\n\n`,
+            `\n${name}: ${items.length} labelled items → train ${result.sets.train.length} · dev ${result.sets.dev.length} · test ${result.sets.test.length} (seed ${options.seed}${excluded ? `; ${excluded} items on the task's test split left out` : ''})\n\n`,
           );
           printTable(
             ['CANDIDATE', 'DEV κ', 'DEV ACCURACY'],
