@@ -28,12 +28,7 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   const latency = histogram(latencies, 12, [0, Math.max(0.001, ...latencies)], 'latency (s)');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
-td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
-svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
-</style></head><body>
+<style>${reportStyle}</style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p class="muted">model ${escapeHtml(summary.model)} · ${summary.examples} examples · run ${summary.runId} · dataset ${escapeHtml(summary.dataset)}</p>
 <table><tr><th>grader</th><th>mean</th><th>95% CI</th><th>pass</th><th>errors</th></tr>${rows}
@@ -67,12 +62,7 @@ export function renderCompareReport(options: {
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
-td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
-svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
-</style></head><body>
+<style>${reportStyle}</style></head><body>
 <h1>${escapeHtml(options.title)}</h1>
 <p class="muted">A ${escapeHtml(options.labelA)}<br>B ${escapeHtml(options.labelB)}</p>
 <table>
@@ -125,6 +115,14 @@ ${points}
 <text x="${x(0) + 8}" y="${y(1) + 16}" fill="#2f9e5b">B better</text><text x="${x(1) - 70}" y="${y(0) - 8}" fill="#d9534f">A better</text>
 </svg>`;
 }
+
+/** The reports' shared look: readable type, light tables, plots on a pale card. */
+const reportStyle = `
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
+td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
+svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
+`;
 
 function barChart(items: { label: string; mean: number; low: number; high: number }[]): string {
   const width = 720;

@@ -16,7 +16,7 @@ import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { type CommandContext, commandContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
 interface JudgeOptions {
@@ -188,9 +188,7 @@ export function registerAlign(program: Command): void {
             ]),
           );
           const ci = (estimate: { mean: number; low: number; high: number }) =>
-            Number.isNaN(estimate.mean)
-              ? '— (undefined: one verdict for every item)'
-              : `${estimate.mean.toFixed(3)} [${Number.isNaN(estimate.low) ? '—' : estimate.low.toFixed(3)}, ${Number.isNaN(estimate.high) ? '—' : estimate.high.toFixed(3)}]`;
+            formatEstimate(estimate, '— (undefined: one verdict for every item)');
           process.stdout.write(
             `\nheld-out test (${result.test.items} items): untuned κ ${ci(result.test.untuned)} · tuned κ ${ci(result.test.tuned)}\n`,
           );

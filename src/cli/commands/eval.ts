@@ -12,7 +12,7 @@ import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import type { WorkspaceStore } from '../../store/workspace.js';
 import { commandContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
 interface EvalOptions {
@@ -135,10 +135,7 @@ export function registerEval(program: Command): void {
           printJson({ ...summary, report: reportPath });
           return;
         }
-        const ci = (estimate: { mean: number; low: number; high: number }) =>
-          Number.isNaN(estimate.mean)
-            ? '—'
-            : `${estimate.mean.toFixed(3)} [${estimate.low.toFixed(3)}, ${estimate.high.toFixed(3)}]`;
+        const ci = formatEstimate;
         process.stdout.write(
           `\n${task.name} · ${summary.model} · ${summary.examples} examples · run ${summary.runId}${summary.resumed ? ` (resumed ${summary.resumed})` : ''}\n\n`,
         );

@@ -4,7 +4,7 @@ import { humanAgreement, minimumItems } from '../../align/agreement.js';
 import { importLabels, labelledItems, listLabels } from '../../align/labels.js';
 import { ConfigError } from '../../spec/errors.js';
 import { commandContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { formatEstimate, printJson, printTable } from '../output.js';
 
 export function registerLabels(program: Command): void {
   const labels = program
@@ -92,10 +92,7 @@ export function registerLabels(program: Command): void {
           printJson({ labels: all.length, labelledItems: items.length, ...human });
           return;
         }
-        const ci = (estimate: { mean: number; low: number; high: number }) =>
-          Number.isNaN(estimate.mean)
-            ? '—'
-            : `${estimate.mean.toFixed(3)} [${estimate.low.toFixed(3)}, ${estimate.high.toFixed(3)}]`;
+        const ci = formatEstimate;
         process.stdout.write(
           `${all.length} labels on ${items.length} items; ${human.items} items have two or more pass/fail labels\n\n`,
         );
