@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultConfig, type TailorConfig } from '../spec/config.js';
+import { ConfigError } from '../spec/errors.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 
 export interface GlobalOptions {
@@ -30,4 +31,27 @@ export function commandContext(options: GlobalOptions): CommandContext {
     json: options.json === true,
     close: () => workspace?.close(),
   };
+}
+
+export type WorkspaceContext = CommandContext & { workspace: Workspace };
+
+/**
+ * Run a command that only makes sense inside a workspace (labels, keys, data): it fails with a clear
+ * message without one, and the workspace is closed however the command ends.
+ */
+export async function inWorkspace(
+  options: GlobalOptions,
+  command: string,
+  action: (context: WorkspaceContext) => void | Promise<void>,
+): Promise<void> {
+  const context = commandContext(options);
+  if (!context.workspace)
+    throw new ConfigError(`tailor ${command} needs a workspace`, {
+      hint: 'Run it in a folder with tailor.yaml (tailor init), or pass --workspace.',
+    });
+  try {
+    await action(context as WorkspaceContext);
+  } finally {
+    context.close();
+  }
 }

@@ -15,7 +15,7 @@ import { createModel } from '../../models/create-model.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
-import { type CommandContext, commandContext } from '../context.js';
+import { type CommandContext, commandContext, inWorkspace } from '../context.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -212,10 +212,8 @@ export function registerAlign(program: Command): void {
   align
     .command('list')
     .description('tuned judge versions with their lineage')
-    .action(() => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor align needs a workspace');
-      try {
+    .action(() =>
+      inWorkspace(program.opts(), 'align', (context) => {
         const versions = judgeVersions(context.workspace.store);
         if (context.json) {
           printJson(versions);
@@ -237,10 +235,8 @@ export function registerAlign(program: Command): void {
             ];
           }),
         );
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 }
 
 /** Everything a judge command needs: the grader config (or a tuned version), its model, the labels and the examples. */

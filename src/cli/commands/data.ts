@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { trafficDataset } from '../../serve/traffic.js';
 import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
-import { commandContext } from '../context.js';
+import { inWorkspace } from '../context.js';
 import { printJson } from '../output.js';
 
 export function registerData(program: Command): void {
@@ -19,10 +19,8 @@ export function registerData(program: Command): void {
     .option('--since <time>', 'only requests at or after this ISO time')
     .option('--until <time>', 'only requests before this ISO time')
     .option('--feedback <which>', 'pass | fail | any | none: filter by reviewer feedback')
-    .action((options: { out: string; model?: string; since?: string; until?: string; feedback?: string }) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor data import needs a workspace');
-      try {
+    .action((options: { out: string; model?: string; since?: string; until?: string; feedback?: string }) =>
+      inWorkspace(program.opts(), 'data import', (context) => {
         if (options.feedback && !['pass', 'fail', 'any', 'none'].includes(options.feedback))
           throw new ConfigError(`--feedback must be pass, fail, any or none, not "${options.feedback}"`);
         for (const [flag, value] of [
@@ -44,8 +42,6 @@ export function registerData(program: Command): void {
         );
         if (context.json) printJson({ file: out, records: records.length });
         else process.stdout.write(`${out}: ${records.length} records\n`);
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 }

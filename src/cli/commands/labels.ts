@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { humanAgreement, minimumItems } from '../../align/agreement.js';
 import { importLabels, labelledItems, listLabels } from '../../align/labels.js';
-import { ConfigError } from '../../spec/errors.js';
-import { commandContext } from '../context.js';
+import { inWorkspace } from '../context.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 
 export function registerLabels(program: Command): void {
@@ -21,10 +20,8 @@ export function registerLabels(program: Command): void {
       'labels: example_id, output, annotator, pass and/or score (1–5) and/or preference, critique, time',
     )
     .option('--skip-invalid', 'import the valid rows and list the skipped ones')
-    .action((file: string, options: { skipInvalid?: boolean }) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor labels needs a workspace (tailor init)');
-      try {
+    .action((file: string, options: { skipInvalid?: boolean }) =>
+      inWorkspace(program.opts(), 'labels', (context) => {
         const result = importLabels(context.workspace.store, resolve(file), {
           skipInvalid: options.skipInvalid,
         });
@@ -40,10 +37,8 @@ export function registerLabels(program: Command): void {
           for (const problem of result.skipped)
             process.stdout.write(`  ${result.file}:${problem.line}: ${problem.message}\n`);
         }
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 
   labels
     .command('list')
@@ -51,10 +46,8 @@ export function registerLabels(program: Command): void {
     .option('--annotator <name>', 'only this annotator')
     .option('--example <id>', 'only this example')
     .option('--limit <n>', 'at most n rows', '50')
-    .action((options: { annotator?: string; example?: string; limit: string }) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor labels needs a workspace (tailor init)');
-      try {
+    .action((options: { annotator?: string; example?: string; limit: string }) =>
+      inWorkspace(program.opts(), 'labels', (context) => {
         const rows = listLabels(context.workspace.store, {
           ...(options.annotator ? { annotator: options.annotator } : {}),
           ...(options.example ? { exampleId: options.example } : {}),
@@ -73,18 +66,14 @@ export function registerLabels(program: Command): void {
             (label.critique ?? '').slice(0, 70),
           ]),
         );
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 
   labels
     .command('stats')
     .description("labels per annotator and the experts' agreement (Krippendorff α, Fleiss κ)")
-    .action(() => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor labels needs a workspace (tailor init)');
-      try {
+    .action(() =>
+      inWorkspace(program.opts(), 'labels', (context) => {
         const all = listLabels(context.workspace.store);
         const items = labelledItems(all);
         const human = humanAgreement(all, items);
@@ -112,8 +101,6 @@ export function registerLabels(program: Command): void {
           process.stdout.write(
             `warning: fewer than ${minimumItems} multiply-labelled items; these intervals are wide\n`,
           );
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 }

@@ -4,7 +4,7 @@ import { createApiKey, listApiKeys, revokeApiKey, type Scope } from '../../serve
 import { servedModels, startServer } from '../../serve/server.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
-import { commandContext } from '../context.js';
+import { commandContext, inWorkspace } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
 export function registerServe(program: Command): void {
@@ -64,10 +64,8 @@ export function registerServe(program: Command): void {
     .requiredOption('--name <name>', 'who or what uses the key')
     .option('--scopes <list>', 'comma-separated: inference, feedback, admin', 'inference,feedback')
     .option('--no-capture', "don't capture this key's traffic")
-    .action((options: { name: string; scopes: string; capture: boolean }) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
-      try {
+    .action((options: { name: string; scopes: string; capture: boolean }) =>
+      inWorkspace(program.opts(), 'keys', (context) => {
         const { key, secret } = createApiKey(context.workspace.store, {
           name: options.name,
           scopes: options.scopes.split(',').map((scope) => scope.trim()) as Scope[],
@@ -77,17 +75,13 @@ export function registerServe(program: Command): void {
         else process.stdout.write(`${secret}\n`);
         if (!context.json)
           process.stderr.write(`key ${key.id} (${key.scopes.join(', ')}): store it now, it is not kept\n`);
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
   keys
     .command('list')
     .description('keys with their scopes, capture setting and revocation time (never the key)')
-    .action(() => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
-      try {
+    .action(() =>
+      inWorkspace(program.opts(), 'keys', (context) => {
         const all = listApiKeys(context.workspace.store);
         if (context.json) printJson(all);
         else
@@ -103,23 +97,17 @@ export function registerServe(program: Command): void {
               key.revokedAt?.slice(0, 19) ?? '',
             ]),
           );
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
   keys
     .command('revoke')
     .description('revoke a key by id or name (requests with it get 401 from then on)')
     .argument('<key>', 'key id or name')
-    .action((idOrName: string) => {
-      const context = commandContext(program.opts());
-      if (!context.workspace) throw new ConfigError('tailor keys needs a workspace');
-      try {
+    .action((idOrName: string) =>
+      inWorkspace(program.opts(), 'keys', (context) => {
         const key = revokeApiKey(context.workspace.store, idOrName);
         if (context.json) printJson(key);
         else process.stdout.write(`revoked ${key.name} (${key.id})\n`);
-      } finally {
-        context.close();
-      }
-    });
+      }),
+    );
 }
