@@ -18,7 +18,7 @@ export npm_config_nodedir := $(NODE_PREFIX)
 endif
 
 help:
-	@echo "make demo    chat with the default model (SmolLM2-135M-Instruct), installing what it needs"
+	@echo "make demo    the quickstart: a specialist trained and measured against the base model (~20 min)"
 	@echo "make test    run every test (TypeScript and Python), installing what it needs"
 	@echo "make bench   run the benchmarks under bench/"
 
@@ -44,9 +44,11 @@ build: setup
 models: build
 	node bin/tailor.js models pull smollm2-135m-instruct
 
-demo: models
-	node bin/tailor.js chat llama:smollm2-135m-instruct --temperature 0 --max-tokens 120 \
-	  -p "A patient says: 'I take metformin 500 mg twice a day and I am allergic to penicillin.' List the medications and allergies."
+# The quickstart: base model evaluated, incumbent curated, SFT specialist trained, evaluated, compared,
+# report written (./tailor-quickstart/report.html). ~20 minutes on 2 cores; rerunning skips finished
+# stages. QUICKSTART_FLAGS=--quick for a ~5-minute version, --rl to add GRPO after SFT.
+demo: models venv
+	node bin/tailor.js quickstart $(QUICKSTART_FLAGS)
 
 test: build venv models browser
 	npm run --silent typecheck

@@ -12,8 +12,8 @@
  * Usage: node --import tsx bench/sft/run.ts [--steps 4] [--batch-size 8] [--micro-batch-size 4]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
@@ -28,6 +28,7 @@ import {
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { runSft, sftConfigSchema } from '../../src/train/sft.js';
 import { defaultWorkerPython, TrainingWorker } from '../../src/train/worker-client.js';
+import { dequantisedSmolLM2, workerCacheDirectory } from '../worker-weights.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +61,6 @@ const totalTokens = examples.reduce((sum, item) => sum + item.tokens.length, 0);
 await disposeLlamaRuntime();
 
 // ---- Tailor, without and with activation checkpointing ----
-const cacheDirectory = join(homedir(), '.cache', 'tailor', 'worker');
 interface TailorResult {
   rate: number;
   peak: number;
@@ -74,7 +74,7 @@ async function runTailor(checkpointing: boolean): Promise<TailorResult> {
     lora: { rank, alpha },
     seed: 0,
     threads,
-    cache_dir: cacheDirectory,
+    cache_dir: workerCacheDirectory,
     gradient_checkpointing: checkpointing,
   });
   const sftConfig = sftConfigSchema.parse({
@@ -108,10 +108,7 @@ const tailorPlain = await runTailor(false);
 const tailorCheckpointed = await runTailor(true);
 
 // ---- TRL, on the same float32 weights (the worker's dequantised cache of the same GGUF) ----
-const cached = readdirSync(cacheDirectory)
-  .filter((name) => name.startsWith('SmolLM2-135M-Instruct.Q4_1-') && !name.includes('.tmp'))
-  .map((name) => join(cacheDirectory, name))
-  .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+const cached = dequantisedSmolLM2();
 const data = join(workDirectory, 'trl-data.jsonl');
 writeFileSync(
   data,

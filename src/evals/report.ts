@@ -117,7 +117,7 @@ ${points}
 }
 
 /** The reports' shared look: readable type, light tables, plots on a pale card. */
-const reportStyle = `
+export const reportStyle = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
 td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
@@ -169,4 +169,5 @@ function histogram(values: number[], bins: number, [low, high]: [number, number]
 
 const format = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(3));
 const percent = (value: number) => (Number.isNaN(value) ? '—' : `${(100 * value).toFixed(1)}%`);
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);

@@ -16,7 +16,16 @@ export interface TokenizedExample extends TokenSequence {
 }
 
 export interface ChatTokenizer {
-  tokenize(id: string, prompt: ChatMessage[], completion: string): TokenizedExample;
+  /**
+   * `endTurn: false` leaves out the token that closes the assistant turn: a sampled completion cut
+   * off at its token limit never produced it, and must not be trained as if it had.
+   */
+  tokenize(
+    id: string,
+    prompt: ChatMessage[],
+    completion: string,
+    options?: { endTurn?: boolean },
+  ): TokenizedExample;
   /** The tokens of a prompt alone, as the sampler sees them. */
   promptTokens(prompt: ChatMessage[]): Token[];
 }
@@ -64,9 +73,12 @@ export function createChatTokenizer(
 
   return {
     promptTokens: (prompt) => renderChatPrompt(model, format, prompt).tokens,
-    tokenize(id, prompt, completion) {
+    tokenize(id, prompt, completion, options = {}) {
       const rendered = renderChatPrompt(model, format, prompt);
-      const completionTokens = [...model.tokenize(completion, false), ...turnEnd(prompt, completion)];
+      const completionTokens = [
+        ...model.tokenize(completion, false),
+        ...(options.endTurn === false ? [] : turnEnd(prompt, completion)),
+      ];
       const tokens = [...rendered.tokens, ...completionTokens];
       const weights = tokens.map((_, index) => (index < rendered.tokens.length ? 0 : 1));
       return { id, tokens: tokens.map(Number), weights, promptTokens: rendered.tokens.length };

@@ -7,6 +7,7 @@ import { Random } from '../evals/seeded-random.js';
 import type { Task } from '../evals/task.js';
 import { findCatalogEntry } from '../models/catalog.js';
 import { resolveModelFile } from '../models/model-files.js';
+import { createLlamaModel } from '../models/providers/llama.js';
 import { loadLlamaModel, resolveThreads } from '../models/providers/llama-runtime.js';
 import type { ProgressListener } from '../models/pull/progress.js';
 import { TrainingError } from '../spec/errors.js';
@@ -15,6 +16,7 @@ import type { SpecialistRecord, Workspace } from '../store/workspace.js';
 import { createChatTokenizer, type TokenizedExample } from './chat-tokens.js';
 import { assertConsistent, type ConsistencyReport, checkConsistency } from './consistency.js';
 import { type DpoConfig, loadPreferencePairs, type PreferenceExample, runDpo } from './dpo.js';
+import { type GrpoConfig, type GrpoStepEvent, type RewardGrader, runGrpo } from './grpo.js';
 import { runSft, type SftConfig, type SftEvent } from './sft.js';
 import type { LoopResult } from './training-loop.js';
 import { TrainingWorker } from './worker-client.js';
@@ -40,18 +42,28 @@ export interface TrainSpecialistOptions {
   threads?: number;
   /** Sequences compared by the consistency check. */
   consistencyExamples?: number;
-  onEvent?: (event: SftEvent | { type: 'stage'; stage: string; detail?: string }) => void;
+  onEvent?: (event: SftEvent | GrpoStepEvent | { type: 'stage'; stage: string; detail?: string }) => void;
   onTransfer?: ProgressListener;
 }
 
 /**
  * SFT learns the task's references; DPO learns preferences from `{id, input | messages, chosen,
- * rejected}` JSONL records, optionally continuing from a specialist (its adapter is the starting point
- * and the DPO reference).
+ * rejected}` JSONL records; GRPO samples on the train split's prompts and learns from the task's
+ * graders as rewards. DPO and GRPO can continue from a specialist (its adapter is the starting point,
+ * and DPO's reference).
  */
 export type TrainingMethod =
   | { kind: 'sft'; config: SftConfig }
-  | { kind: 'dpo'; config: DpoConfig; pairsFile: string; initFrom?: string };
+  | { kind: 'dpo'; config: DpoConfig; pairsFile: string; initFrom?: string }
+  | {
+      kind: 'grpo';
+      config: GrpoConfig;
+      /** The task's graders, built (LLM judges with their models). */
+      graders: RewardGrader[];
+      initFrom?: string;
+      /** llama.cpp context size for sampling. */
+      contextSize?: number;
+    };
 
 export interface TrainSpecialistResult {
   specialist: SpecialistRecord;
@@ -75,9 +87,9 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
 
   // ---- data: never the test split, and nothing that overlaps it ----
   guardTestSplit(task, [trainSplit, validationSplit], []);
-  const train = method.kind === 'sft' ? loadSplit(task, trainSplit).slice(0, options.limit) : [];
-  const validation =
-    method.kind === 'sft' && task.data[validationSplit] ? loadSplit(task, validationSplit) : [];
+  const usesSplits = method.kind !== 'dpo';
+  const train = usesSplits ? loadSplit(task, trainSplit).slice(0, options.limit) : [];
+  const validation = usesSplits && task.data[validationSplit] ? loadSplit(task, validationSplit) : [];
   const pairRecords =
     method.kind === 'dpo' ? loadPreferencePairs(method.pairsFile, task).slice(0, options.limit) : [];
   guardTestSplit(task, [trainSplit, validationSplit], [...train, ...validation, ...pairRecords]);
@@ -101,9 +113,9 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
     type: 'stage',
     stage: 'tokenize',
     detail:
-      method.kind === 'sft'
-        ? `${train.length} train, ${validation.length} validation examples`
-        : `${pairRecords.length} preference pairs`,
+      method.kind === 'dpo'
+        ? `${pairRecords.length} preference pairs`
+        : `${train.length} train, ${validation.length} validation examples`,
   });
   const llamaModel = await loadLlamaModel(basePath, { gpu: 'off', threads });
   const tokenizer = createChatTokenizer(llamaModel);
@@ -125,22 +137,33 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
   workspace.store.startTrainingRun({ id: runId, method: method.kind, base: baseName, runDirectory, config });
 
+  // Continuing a specialist: same base, and its LoRA shape (the adapter is loaded into it).
+  const parent =
+    method.kind !== 'sft' && method.initFrom ? workspace.store.specialist(method.initFrom) : undefined;
+  if (method.kind !== 'sft' && method.initFrom) {
+    if (!parent) throw new TrainingError('not-found', `no specialist "${method.initFrom}" to start from`);
+    if (parent.basePath !== basePath) {
+      throw new TrainingError(
+        'base-mismatch',
+        `specialist "${parent.name}" was trained on ${parent.base}, not ${baseName}`,
+        { hint: `Pass --base ${parent.basePath}` },
+      );
+    }
+  }
+  const lora = (parent?.lineage.config as { lora?: typeof config.lora } | undefined)?.lora ?? config.lora;
+
   emit({ type: 'stage', stage: 'load-base', detail: basePath });
   const worker = await TrainingWorker.start();
   try {
     await worker.create({
       base: { gguf: basePath },
-      lora: config.lora,
+      lora,
       seed: config.seed,
       threads,
       cache_dir: join(homedir(), '.cache', 'tailor', 'worker'),
       gradient_checkpointing: config.activationCheckpointing,
     });
-    if (method.kind === 'dpo' && method.initFrom) {
-      const parent = workspace.store.specialist(method.initFrom);
-      if (!parent) throw new TrainingError('not-found', `no specialist "${method.initFrom}" to start from`);
-      await worker.load(parent.lineage.adapterDirectory as string);
-    }
+    if (parent) await worker.load(parent.lineage.adapterDirectory as string);
     const common = { runDirectory, worker, resume: options.resume ?? false, onEvent: emit };
     const training =
       method.kind === 'sft'
@@ -150,12 +173,33 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
             train: trainExamples,
             validation: validationExamples,
           })
-        : await runDpo({
-            ...common,
-            config: method.config,
-            pairs: pairs.filter((pair) => !heldOut.has(pair.id)),
-            validation: pairs.filter((pair) => heldOut.has(pair.id)),
-          });
+        : method.kind === 'dpo'
+          ? await runDpo({
+              ...common,
+              config: method.config,
+              pairs: pairs.filter((pair) => !heldOut.has(pair.id)),
+              validation: pairs.filter((pair) => heldOut.has(pair.id)),
+            })
+          : await runGrpo({
+              ...common,
+              config: method.config,
+              task,
+              prompts: train,
+              validation,
+              graders: method.graders,
+              tokenizer,
+              samplerFor: (adapterFile) =>
+                createLlamaModel({
+                  id: `llama:${baseName}+lora:${adapterFile}`,
+                  modelPath: basePath,
+                  adapters: [{ path: adapterFile, scale: 1 }],
+                  contextSize: method.contextSize ?? 2048,
+                  parallel: Math.min(16, method.config.groupSize * method.config.promptsPerStep),
+                  defaultMaxTokens: method.config.maxTokens,
+                  gpu: 'off',
+                  threads,
+                }),
+            });
 
     // The worker must hold the weights being exported before the two engines are compared.
     if (training.adapterDirectory.endsWith('best')) await worker.load(training.adapterDirectory);
@@ -191,7 +235,12 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
                 pairs: { path: method.pairsFile, pairs: pairs.length, sha256: fileHash(method.pairsFile) },
                 initFrom: method.initFrom ?? null,
               }
-            : {}),
+            : method.kind === 'grpo'
+              ? {
+                  initFrom: method.initFrom ?? null,
+                  flaggedSteps: (training as { flaggedSteps?: number[] }).flaggedSteps ?? [],
+                }
+              : {}),
           data: {
             train: {
               path: task.data[trainSplit],

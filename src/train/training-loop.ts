@@ -38,7 +38,8 @@ export type LoopEvent =
       tokensPerSecond: number;
       elapsedSeconds: number;
     }
-  | { type: 'validation-end'; step: number; loss: number; best: boolean }
+  /** `loss` holds the validation value: a loss, or a score when the method validates by score. */
+  | { type: 'validation-end'; step: number; loss: number; best: boolean; metric: 'loss' | 'score' }
   | { type: 'checkpoint-saved'; step: number; dir: string }
   | { type: 'resumed'; step: number };
 
@@ -61,6 +62,8 @@ export interface LoopOptions<Batch> {
   step: (batch: Batch, index: number) => Promise<StepOutcome>;
   /** Validation loss of the current weights; undefined when there is no validation data. */
   validate?: () => Promise<number>;
+  /** What `validate` returns: a loss (lower is better, the default) or a score (higher is better: GRPO). */
+  validationMetric?: 'loss' | 'score';
   resume?: boolean;
   onEvent?: (event: LoopEvent) => void;
 }
@@ -69,6 +72,7 @@ export interface LoopResult {
   steps: number;
   /** Checkpoint folder holding the adapter to serve (`adapter.gguf`): best on validation, else final. */
   adapterDirectory: string;
+  /** Best and first validation values: losses, or scores when `validationMetric` is 'score'. */
   bestValidationLoss: number | undefined;
   firstValidationLoss: number | undefined;
   stoppedEarly: boolean;
@@ -135,8 +139,15 @@ export async function runTrainingLoop<Batch>(options: LoopOptions<Batch>): Promi
     if (!options.validate) return;
     const loss = await options.validate();
     state.firstValidationLoss ??= loss;
-    const best = state.bestValidationLoss === null || loss < state.bestValidationLoss;
-    appendFileSync(metricsFile, `${JSON.stringify({ type: 'validation', step, loss })}\n`);
+    const metric = options.validationMetric ?? 'loss';
+    const best =
+      state.bestValidationLoss === null ||
+      // A score tie goes to the newer weights: scores are coarse, and a tie is no evidence against them.
+      (metric === 'score' ? loss >= state.bestValidationLoss : loss < state.bestValidationLoss);
+    appendFileSync(
+      metricsFile,
+      `${JSON.stringify({ type: 'validation', step, ...(metric === 'score' ? { score: loss } : { loss }) })}\n`,
+    );
     if (best) {
       state.bestValidationLoss = loss;
       state.validationsWithoutImprovement = 0;
@@ -149,7 +160,7 @@ export async function runTrainingLoop<Batch>(options: LoopOptions<Batch>): Promi
     } else {
       state.validationsWithoutImprovement += 1;
     }
-    emit({ type: 'validation-end', step, loss, best });
+    emit({ type: 'validation-end', step, loss, best, metric });
   };
 
   const totalSteps = batches.length;

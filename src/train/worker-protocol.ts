@@ -44,8 +44,11 @@ export interface TokenSequence {
 }
 
 export interface PolicySequence extends TokenSequence {
-  sampler_logprobs: number[];
+  /** The sampling policy's log-probabilities; omitted when the batch is on-policy (ratio 1). */
+  sampler_logprobs?: number[];
   advantages: number[];
+  /** The reference policy's log-probabilities, for the KL penalty (`kl_beta`). */
+  reference_logprobs?: number[];
 }
 
 export interface PreferencePair {
@@ -63,6 +66,8 @@ export type ForwardBackwardParams = (
       sequences: PolicySequence[];
       clip_low?: number;
       clip_high?: number;
+      /** Weight of the per-token KL estimate to `reference_logprobs`; 0 or absent: no penalty. */
+      kl_beta?: number;
     }
   | { loss: 'dpo'; pairs: PreferencePair[]; beta: number }
 ) & {

@@ -96,7 +96,12 @@ class Engine:
             if loss_name == "cross_entropy":
                 result = losses.cross_entropy(logprobs, weights, normalizer)
             elif loss_name in ("importance_sampling", "ppo"):
-                sampler = _padded(_field(sequences, "sampler_logprobs"), len_of=tokens)
+                # Without the sampler's log-probabilities the batch is on-policy: the ratio is
+                # exp(logp - logp.detach()) = 1, whose gradient is the plain policy gradient.
+                if all("sampler_logprobs" not in sequence for sequence in sequences):
+                    sampler = logprobs.detach()
+                else:
+                    sampler = _padded(_field(sequences, "sampler_logprobs"), len_of=tokens)
                 advantages = _padded(_field(sequences, "advantages"), len_of=tokens)
                 if loss_name == "ppo":
                     result = losses.ppo(
@@ -110,6 +115,10 @@ class Engine:
                     )
                 else:
                     result = losses.importance_sampling(logprobs, weights, sampler, advantages, normalizer)
+                beta = float(params.get("kl_beta") or 0.0)
+                if beta > 0:
+                    reference = _padded(_field(sequences, "reference_logprobs"), len_of=tokens)
+                    result = losses.with_kl_penalty(result, logprobs, reference, weights, beta, normalizer)
             else:
                 raise EngineError(
                     f"unknown loss '{loss_name}'; known: cross_entropy, importance_sampling, ppo, dpo"

@@ -88,6 +88,24 @@ def dpo(
     )
 
 
+def with_kl_penalty(
+    result: LossResult,
+    logprobs: torch.Tensor,
+    reference_logprobs: torch.Tensor,
+    weights: torch.Tensor,
+    beta: float,
+    normalizer: float,
+) -> LossResult:
+    """Add ``beta`` times the per-token KL estimate to a reference policy (the k3 estimator:
+    ``exp(r - p) - (r - p) - 1``, never negative, unbiased for KL(policy || reference) on the policy's
+    own samples) to a policy-gradient loss."""
+    delta = reference_logprobs - logprobs
+    kl = (torch.exp(delta) - delta - 1.0) * weights
+    metrics = dict(result.metrics)
+    metrics["kl_sum"] = float(kl.detach().sum())
+    return LossResult(result.loss + beta * kl.sum() / normalizer, metrics)
+
+
 def _ratio_metrics(ratio: torch.Tensor, weights: torch.Tensor) -> dict[str, float]:
     active = weights > 0
     count = max(float(active.sum()), 1.0)

@@ -134,6 +134,27 @@ def test_rl_losses_run_through_the_engine(tiny_model):
         assert reply["metrics"]["ratio_mean"] == pytest.approx(1.0, abs=1e-5)
 
 
+def test_on_policy_batches_need_no_sampler_logprobs_and_take_a_kl_penalty(tiny_model):
+    engine = new_engine(tiny_model)
+    sequence = {"tokens": [1, 10, 11, 12], "weights": [0, 0, 1, 1], "advantages": [0, 0, 1.0, 1.0]}
+    sampler = engine.logprobs({"sequences": [sequence]}, print)["logprobs"][0]
+    explicit = engine.forward_backward({"loss": "ppo", "sequences": [{**sequence, "sampler_logprobs": sampler}]}, print)
+    explicit_grads = [p.grad.clone() for p in engine.model.parameters() if p.requires_grad]
+    engine.optimizer.zero_grad(set_to_none=True)
+    implicit = engine.forward_backward({"loss": "ppo", "sequences": [sequence]}, print)
+    implicit_grads = [p.grad.clone() for p in engine.model.parameters() if p.requires_grad]
+    assert implicit["loss"] == pytest.approx(explicit["loss"], abs=1e-6)
+    for a, b in zip(explicit_grads, implicit_grads):
+        assert torch.allclose(a, b, atol=1e-6)
+    engine.optimizer.zero_grad(set_to_none=True)
+    # The reference equal to the policy: the KL term is zero, and the metric says so.
+    with_kl = engine.forward_backward(
+        {"loss": "ppo", "sequences": [{**sequence, "reference_logprobs": sampler}], "kl_beta": 0.5}, print
+    )
+    assert with_kl["loss"] == pytest.approx(explicit["loss"], abs=1e-5)
+    assert with_kl["metrics"]["kl_sum"] == pytest.approx(0.0, abs=1e-5)
+
+
 def test_bad_requests_are_engine_errors(tiny_model):
     engine = Engine()
     with pytest.raises(EngineError, match="create"):

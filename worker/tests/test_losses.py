@@ -56,3 +56,15 @@ def test_dpo_matches_the_logistic_loss_of_the_reward_margin():
     expected = sum(math.log1p(math.exp(-margin)) for margin in margins) / 2
     assert float(result.loss) == pytest.approx(expected)
     assert result.metrics["accuracy_sum"] == 1.0
+
+
+def test_kl_penalty_adds_the_k3_estimate_scaled_by_beta():
+    logprobs = torch.tensor([[0.0, math.log(0.5), math.log(0.2)]])
+    reference = torch.tensor([[0.0, math.log(0.25), math.log(0.2)]])
+    weights = torch.tensor([[0.0, 1.0, 1.0]])
+    base = losses.LossResult(torch.tensor(1.0), {})
+    result = losses.with_kl_penalty(base, logprobs, reference, weights, beta=0.1, normalizer=2.0)
+    # token 1: r - p = log(0.5), exp = 0.5 -> 0.5 - log(0.5) - 1; token 2: identical policies -> 0
+    k3 = 0.5 - math.log(0.5) - 1.0
+    assert float(result.loss) == pytest.approx(1.0 + 0.1 * k3 / 2.0)
+    assert result.metrics["kl_sum"] == pytest.approx(k3)

@@ -10,6 +10,8 @@ import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError, TailorError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { type DpoConfig, dpoConfigSchema, pairsFromGradedSamples } from '../../train/dpo.js';
+import { type GrpoConfig, grpoConfigSchema } from '../../train/grpo.js';
+import { writeGrpoReport } from '../../train/grpo-report.js';
 import { type LossPoint, renderLossCurve } from '../../train/loss-plot.js';
 import { type SftConfig, sftConfigSchema } from '../../train/sft.js';
 import { guardTestSplit, type TrainingMethod, trainSpecialist } from '../../train/specialist.js';
@@ -51,9 +53,20 @@ interface SftFlags {
   pairs?: string;
   from?: string;
   beta?: string;
+  // GRPO
+  promptsPerStep?: string;
+  groupSize?: string;
+  maxTokens?: string;
+  temperature?: string;
+  loss?: string;
+  klBeta?: string;
+  lengthPenalty?: string;
+  rewards?: string;
+  monitor?: string;
+  judge?: string;
 }
 
-async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlags): Promise<void> {
+async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags: SftFlags): Promise<void> {
   const context = commandContext(program.opts());
   const workspace = context.workspace;
   if (!workspace) {
@@ -64,22 +77,42 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlag
   const task = parseTask(context.config.task, workspace.paths.configFile);
   const fromFile = (context.config.train as Record<string, unknown> | undefined)?.[kind];
   const config = trainingConfig(kind, fromFile, flags);
+  // LLM-judge graders used as GRPO rewards need their models; they are closed when training ends.
+  const judges = new Map<string, Promise<ChatModel>>();
+  const judgeFor = (reference: string) => {
+    if (!judges.has(reference))
+      judges.set(reference, createModel(reference, { config: context.config, store: workspace.store }));
+    return judges.get(reference)!;
+  };
+  const initFrom = flags.from ? { initFrom: flags.from } : {};
   const method: TrainingMethod =
     kind === 'sft'
-      ? { kind, config }
-      : {
-          kind,
-          config: config as DpoConfig,
-          pairsFile: resolve(flags.pairs!),
-          ...(flags.from ? { initFrom: flags.from } : {}),
-        };
+      ? { kind, config: config as SftConfig }
+      : kind === 'dpo'
+        ? { kind, config: config as DpoConfig, pairsFile: resolve(flags.pairs!), ...initFrom }
+        : {
+            kind,
+            config: config as GrpoConfig,
+            graders: await Promise.all(
+              task.graders.map(async (grader) => ({
+                config: grader,
+                grader: await createGrader(grader, task, (reference) =>
+                  judgeFor(reference ?? flags.judge ?? context.config.defaultModel),
+                ),
+              })),
+            ),
+            contextSize: context.config.llama.contextSize,
+            ...initFrom,
+          };
+  // GRPO usually continues an SFT specialist: its base is the default unless --base says otherwise.
+  const parent = flags.from ? workspace.store.specialist(flags.from) : undefined;
   const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
   try {
     const result = await trainSpecialist({
       workspace,
       task,
       name: flags.name ?? `${task.name}-${kind}`,
-      base: flags.base ?? context.config.defaultModel,
+      base: flags.base ?? parent?.basePath ?? context.config.defaultModel,
       method,
       ...(flags.limit ? { limit: positive(flags.limit, '--limit') } : {}),
       ...(flags.threads ? { threads: positive(flags.threads, '--threads') } : {}),
@@ -96,7 +129,12 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlag
           );
         } else if (event.type === 'validation-end') {
           bar.note(
-            `validation loss ${event.loss.toFixed(4)} at step ${event.step}${event.best ? ' (best)' : ''}`,
+            `validation ${event.metric} ${event.loss.toFixed(4)} at step ${event.step}${event.best ? ' (best)' : ''}`,
+          );
+        } else if (event.type === 'grpo-step') {
+          const { metrics } = event;
+          bar.note(
+            `step ${event.step}: reward ${metrics.rewardMean!.toFixed(3)} (max ${metrics.rewardMax!.toFixed(2)}) · groups with signal ${(100 * metrics.groupsWithSignal!).toFixed(0)}%${metrics.monitorMean !== undefined ? ` · monitor ${metrics.monitorMean.toFixed(3)}${metrics.hackingFlag ? ' · REWARD HACKING SUSPECTED' : ''}` : ''} · sample ${metrics.sampleSeconds!.toFixed(0)}s / score ${metrics.scoreSeconds!.toFixed(0)}s / learn ${metrics.learnSeconds!.toFixed(0)}s`,
           );
         } else if (event.type === 'resumed') {
           bar.note(`resumed from step ${event.step}`);
@@ -107,8 +145,10 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlag
     });
     bar.done();
     writeLossPlot(result.runDirectory);
+    const report =
+      kind === 'grpo' ? writeGrpoReport(result.runDirectory, `${result.specialist.name} · GRPO`) : undefined;
     if (context.json) {
-      printJson(result);
+      printJson({ ...result, ...(report ? { report } : {}) });
       return;
     }
     const { training, consistency, specialist } = result;
@@ -117,7 +157,13 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlag
     );
     if (training.firstValidationLoss !== undefined) {
       process.stdout.write(
-        `Validation loss ${training.firstValidationLoss.toFixed(4)} → ${training.bestValidationLoss?.toFixed(4)} (best).\n`,
+        `Validation ${kind === 'grpo' ? 'score' : 'loss'} ${training.firstValidationLoss.toFixed(4)} → ${training.bestValidationLoss?.toFixed(4)} (best).\n`,
+      );
+    }
+    if (report) {
+      const flagged = (training as { flaggedSteps?: number[] }).flaggedSteps ?? [];
+      process.stdout.write(
+        `${flagged.length > 0 ? `Reward hacking suspected at step(s) ${flagged.join(', ')}: the reward rose while the monitor fell.\n` : ''}Report: ${report}\n`,
       );
     }
     process.stdout.write(
@@ -127,6 +173,7 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo', flags: SftFlag
       `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
     );
   } finally {
+    await Promise.all([...judges.values()].map(async (judge) => (await judge).close()));
     await disposeLlamaRuntime();
     context.close();
   }
@@ -176,6 +223,28 @@ export function registerTrain(program: Command): void {
       .option('--from <specialist>', 'start from this specialist (its adapter is also the DPO reference)')
       .option('--beta <n>', 'DPO beta (0.1)'),
   ).action((flags: SftFlags) => runTraining(program, 'dpo', flags));
+
+  withTrainingFlags(
+    train
+      .command('grpo')
+      .description(
+        "reinforcement learning (GRPO) with the task's graders as the reward; usually after SFT (--from)",
+      )
+      .option('--from <specialist>', 'start from this specialist (the usual path: SFT, then GRPO)')
+      .option('--prompts-per-step <n>', 'prompts sampled per step (4)')
+      .option('--group-size <n>', 'completions sampled per prompt (4)')
+      .option('--max-tokens <n>', 'longest sampled completion (256)')
+      .option('--temperature <t>', 'sampling temperature (1)')
+      .option('--loss <name>', 'ppo (clipped, default) or importance_sampling')
+      .option('--kl-beta <x>', 'KL penalty to the base model (0)')
+      .option('--length-penalty <x>', 'reward minus x × tokens / max tokens (0)')
+      .option(
+        '--rewards <list>',
+        'reward graders and weights, e.g. schema=1,fields=2 (default: all but the monitor)',
+      )
+      .option('--monitor <grader>', 'a grader kept out of the reward and watched for reward hacking')
+      .option('--judge <reference>', 'model for LLM-judge graders that name none (default: defaultModel)'),
+  ).action((flags: SftFlags) => runTraining(program, 'grpo', flags));
 
   train
     .command('pairs')
@@ -326,15 +395,35 @@ export function registerTrain(program: Command): void {
     });
 }
 
-function trainingConfig(kind: 'sft' | 'dpo', fromFile: unknown, flags: SftFlags): SftConfig | DpoConfig {
+function trainingConfig(
+  kind: 'sft' | 'dpo' | 'grpo',
+  fromFile: unknown,
+  flags: SftFlags,
+): SftConfig | DpoConfig | GrpoConfig {
   const overrides: Record<string, unknown> = {};
   const number = (value: string | undefined, flag: string) =>
     value === undefined ? undefined : positive(value, flag, true);
   const set = (key: string, value: unknown) => {
     if (value !== undefined) overrides[key] = value;
   };
-  set('maxSteps', number(flags.steps, '--steps'));
+  set(kind === 'grpo' ? 'steps' : 'maxSteps', number(flags.steps, '--steps'));
   set('epochs', number(flags.epochs, '--epochs'));
+  set('promptsPerStep', number(flags.promptsPerStep, '--prompts-per-step'));
+  set('groupSize', number(flags.groupSize, '--group-size'));
+  set('maxTokens', number(flags.maxTokens, '--max-tokens'));
+  set('temperature', number(flags.temperature, '--temperature'));
+  set('loss', flags.loss);
+  set('klBeta', flags.klBeta === undefined ? undefined : Number(flags.klBeta));
+  set('lengthPenalty', flags.lengthPenalty === undefined ? undefined : Number(flags.lengthPenalty));
+  set('monitor', flags.monitor);
+  if (flags.rewards) {
+    overrides.rewards = Object.fromEntries(
+      flags.rewards.split(',').map((part) => {
+        const [name, weight = '1'] = part.split('=').map((piece) => piece.trim());
+        return [name, number(weight, `--rewards ${name}`)];
+      }),
+    );
+  }
   set('batchSize', number(flags.batchSize, '--batch-size'));
   set('microBatchSize', number(flags.microBatchSize, '--micro-batch-size'));
   set('learningRate', number(flags.lr, '--lr'));
@@ -350,10 +439,11 @@ function trainingConfig(kind: 'sft' | 'dpo', fromFile: unknown, flags: SftFlags)
   const lora = { ...((base.lora as Record<string, unknown>) ?? {}) };
   if (flags.rank) lora.rank = number(flags.rank, '--rank');
   if (flags.alpha) lora.alpha = number(flags.alpha, '--alpha');
-  const result = sftConfigSchema.safeParse({ ...base, ...overrides, lora });
+  const schema = kind === 'sft' ? sftConfigSchema : kind === 'dpo' ? dpoConfigSchema : grpoConfigSchema;
+  const result = schema.safeParse({ ...base, ...overrides, lora });
   if (!result.success) {
     const problems = result.error.issues.map(
-      (issue) => `train.sft.${issue.path.join('.')}: ${issue.message}`,
+      (issue) => `train.${kind}.${issue.path.join('.')}: ${issue.message}`,
     );
     throw new ConfigError(`Invalid training settings:\n  ${problems.join('\n  ')}`);
   }
@@ -382,7 +472,8 @@ function writeLossPlot(runDirectory: string): string | undefined {
   writeFileAtomic(
     path,
     renderLossCurve(
-      lines.map((line) => JSON.parse(line) as LossPoint),
+      // GRPO validates by score, not loss: those points belong to its own report.
+      lines.map((line) => JSON.parse(line) as LossPoint).filter((point) => typeof point.loss === 'number'),
       runDirectory,
     ),
   );

@@ -1,0 +1,190 @@
+/**
+ * bench/grpo: wall-clock per GRPO step of Tailor (llama.cpp samples, the worker learns) against TRL's
+ * GRPOTrainer (transformers generates and learns) on the same machine, in one run: the same model
+ * (SmolLM2-135M-Instruct; TRL on the float32 weights dequantised from the Q4_1 GGUF that llama.cpp
+ * samples from), the same prompts in the same chat template, group size, prompts per step, completion
+ * length, temperature, LoRA settings, learning rate, thread count and reward function (a JSON object
+ * with two given keys; `src/test-support/json-keys-reward.mjs` and its Python twin in trl_peer.py).
+ * Reported: seconds per step (Tailor split into sampling, scoring and learning), and the ratio.
+ * Target: Tailor <= 0.5x TRL's time per step.
+ *
+ * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
+ * Usage: node --import tsx bench/grpo/run.ts [--steps 4] [--prompts-per-step 2] [--group-size 4] [--max-tokens 64]
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { loadDataset, promptMessages } from '../../src/evals/dataset.js';
+import { createGrader } from '../../src/evals/graders/index.js';
+import { parseTask } from '../../src/evals/task.js';
+import { resolveModelFile } from '../../src/models/model-files.js';
+import { createLlamaModel } from '../../src/models/providers/llama.js';
+import {
+  disposeLlamaRuntime,
+  loadLlamaModel,
+  resolveThreads,
+} from '../../src/models/providers/llama-runtime.js';
+import { createChatTokenizer } from '../../src/train/chat-tokens.js';
+import { grpoConfigSchema, runGrpo } from '../../src/train/grpo.js';
+import { defaultWorkerPython, TrainingWorker } from '../../src/train/worker-client.js';
+import { dequantisedSmolLM2, workerCacheDirectory } from '../worker-weights.js';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '4' },
+    'prompts-per-step': { type: 'string', default: '2' },
+    'group-size': { type: 'string', default: '4' },
+    'max-tokens': { type: 'string', default: '64' },
+  },
+});
+const steps = Number(values.steps);
+const promptsPerStep = Number(values['prompts-per-step']);
+const groupSize = Number(values['group-size']);
+const maxTokens = Number(values['max-tokens']);
+const rank = 16;
+const alpha = 32;
+const learningRate = 1e-5;
+const threads = resolveThreads(0);
+const workDirectory = mkdtempSync(join(tmpdir(), 'tailor-bench-grpo-'));
+
+// ---- the task: describe a thing as a JSON object with two keys ----
+const things = ['an apple', 'a dog', 'Paris', 'a violin', 'the moon', 'a bicycle', 'a tulip', 'a laptop'];
+const reward = join(import.meta.dirname, '..', '..', 'src', 'test-support', 'json-keys-reward.mjs');
+copyFileSync(reward, join(workDirectory, 'reward.mjs'));
+writeFileSync(
+  join(workDirectory, 'train.jsonl'),
+  `${things.map((thing, index) => JSON.stringify({ id: `t${index}`, input: { thing }, reference: null })).join('\n')}\n`,
+);
+const task = parseTask(
+  {
+    name: 'describe',
+    prompt: 'Describe {{thing}} in a JSON object with the keys "name" and "category".',
+    output: { format: 'text' },
+    data: { train: './train.jsonl' },
+    graders: [{ name: 'json-keys', type: 'function', module: './reward.mjs' }],
+  },
+  join(workDirectory, 'tailor.yaml'),
+);
+writeFileSync(join(workDirectory, 'tailor.yaml'), stringify({ version: 1, task: { name: 'describe' } }));
+const records = loadDataset(task.data.train!);
+const basePath = await resolveModelFile('smollm2-135m-instruct', { pull: true });
+const graders = await Promise.all(
+  task.graders.map(async (config) => ({
+    config,
+    grader: await createGrader(config, task, () => Promise.reject(new Error('no judge'))),
+  })),
+);
+
+// ---- Tailor ----
+const worker = await TrainingWorker.start();
+await worker.create({
+  base: { gguf: basePath },
+  lora: { rank, alpha },
+  seed: 0,
+  threads,
+  cache_dir: workerCacheDirectory,
+});
+const tokenizer = createChatTokenizer(await loadLlamaModel(basePath, { gpu: 'off', threads }));
+const runDirectory = join(workDirectory, 'tailor');
+await runGrpo({
+  config: grpoConfigSchema.parse({
+    lora: { rank, alpha },
+    steps,
+    promptsPerStep,
+    groupSize,
+    maxTokens,
+    temperature: 1,
+    topK: 0,
+    learningRate,
+    evalEvery: 1_000_000,
+    checkpointEvery: 1_000_000,
+  }),
+  runDirectory,
+  task,
+  prompts: records,
+  validation: [],
+  graders,
+  worker,
+  tokenizer,
+  samplerFor: (adapterFile) =>
+    createLlamaModel({
+      id: `llama:bench+lora:${adapterFile}`,
+      modelPath: basePath,
+      adapters: [{ path: adapterFile, scale: 1 }],
+      contextSize: 512,
+      parallel: promptsPerStep * groupSize,
+      defaultMaxTokens: maxTokens,
+      gpu: 'off',
+      threads,
+    }),
+});
+await worker.close();
+await disposeLlamaRuntime();
+interface TailorStep {
+  type: string;
+  tokens: number;
+  tokensPerSecond: number;
+  sampleSeconds: number;
+  scoreSeconds: number;
+  learnSeconds: number;
+  rewardMean: number;
+  sampledTokens: number;
+}
+const tailorSteps = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as TailorStep)
+  .filter((line) => line.type === 'train');
+const tailorSeconds = tailorSteps.map((step) => step.tokens / step.tokensPerSecond);
+const part = (key: 'sampleSeconds' | 'scoreSeconds' | 'learnSeconds') =>
+  mean(tailorSteps.map((step) => step[key]));
+
+// ---- TRL, on the worker's float32 weights of the same GGUF ----
+const cached = dequantisedSmolLM2();
+const prompts = join(workDirectory, 'trl-prompts.jsonl');
+writeFileSync(
+  prompts,
+  records.map((record) => JSON.stringify({ prompt: promptMessages(task, record) })).join('\n'),
+);
+const out = join(workDirectory, 'trl.json');
+execFileSync(
+  defaultWorkerPython(),
+  [
+    join(import.meta.dirname, 'trl_peer.py'),
+    ...['--model', cached, '--gguf', basePath, '--prompts', prompts, '--steps', String(steps)],
+    ...['--prompts-per-step', String(promptsPerStep), '--group-size', String(groupSize)],
+    ...['--max-tokens', String(maxTokens), '--rank', String(rank), '--alpha', String(alpha)],
+    ...['--lr', String(learningRate), '--threads', String(threads), '--out', out],
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } },
+);
+const peer = JSON.parse(readFileSync(out, 'utf8')) as {
+  step_seconds: number[];
+  rewards: number[];
+  peak_rss_mb: number;
+};
+
+const tailorPerStep = mean(tailorSeconds);
+const peerPerStep = mean(peer.step_seconds);
+console.log(
+  `\nbench/grpo · SmolLM2-135M-Instruct · ${steps} steps x ${promptsPerStep} prompts x ${groupSize} samples · up to ${maxTokens} tokens · LoRA r${rank}/a${alpha} · ${threads} threads\n`,
+);
+console.log('| | seconds per step | sampling | scoring | learning | mean reward |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+console.log(
+  `| Tailor (llama.cpp samples, worker learns) | ${tailorPerStep.toFixed(1)} | ${part('sampleSeconds').toFixed(1)} | ${part('scoreSeconds').toFixed(2)} | ${part('learnSeconds').toFixed(1)} | ${mean(tailorSteps.map((step) => step.rewardMean)).toFixed(3)} |`,
+);
+console.log(
+  `| TRL GRPOTrainer (transformers generate) | ${peerPerStep.toFixed(1)} | – | – | – | ${mean(peer.rewards).toFixed(3)} |`,
+);
+console.log(`\nTailor / TRL time per step: ${(tailorPerStep / peerPerStep).toFixed(2)}x (target <= 0.5x)`);
+console.log(
+  `Tailor steps: ${tailorSeconds.map((value) => value.toFixed(1)).join(', ')} s; TRL steps: ${peer.step_seconds.map((value) => value.toFixed(1)).join(', ')} s`,
+);
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}

@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { QuickstartResult } from './quickstart.js';
+
+// `tailor quickstart --quick` as a user runs it, on the real default model: base eval, curation,
+// SFT, specialist eval, paired comparison, report. Then again: every finished stage is skipped.
+const entry = join(import.meta.dirname, '..', 'cli', 'entry.ts');
+const tsx = import.meta.resolve('tsx');
+
+function quickstart(directory: string) {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', tsx, entry, '--json', 'quickstart', '--quick', '--dir', directory],
+    { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 1_500_000 },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('tailor quickstart --quick', () => {
+  it('turns the base model into a specialist that beats it on the test notes, and resumes', () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'tailor-quickstart-')), 'workspace');
+    const first = quickstart(directory);
+    expect(first.code, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout) as QuickstartResult;
+    console.log(
+      `quickstart --quick: base ${result.base.overall.mean.toFixed(3)} → specialist ${result.specialist.overall.mean.toFixed(3)}, difference ${result.comparison.difference.mean.toFixed(3)} [${result.comparison.difference.low.toFixed(3)}, ${result.comparison.difference.high.toFixed(3)}], ${result.totalSeconds.toFixed(0)} s`,
+    );
+    expect(existsSync(result.reportPath)).toBe(true);
+    expect(readFileSync(result.reportPath, 'utf8')).toContain('specialist − base');
+    expect(result.specialist.overall.mean).toBeGreaterThan(result.base.overall.mean);
+    expect(result.comparison.examples).toBe(10);
+
+    // Every stage recorded what it made.
+    const stages = ['base-eval', 'curate', 'sft', 'specialist-eval', 'compare', 'report'];
+    expect(Object.keys(result.state.stages)).toEqual(stages);
+    for (const stage of stages) {
+      expect(result.state.stages[stage as keyof typeof result.state.stages]!.seconds).toBeGreaterThanOrEqual(
+        0,
+      );
+      expect(
+        Object.keys(result.state.stages[stage as keyof typeof result.state.stages]!.artifacts).length,
+      ).toBeGreaterThan(0);
+    }
+    expect(existsSync(result.curation.file)).toBe(true);
+    expect(result.curation.knownBadCaught).toBeGreaterThan(0);
+    expect(result.curation.kept + result.curation.dropped).toBe(result.curation.incumbentOutputs);
+    expect(existsSync(join(directory, '.tailor', 'quickstart-quick.json'))).toBe(true);
+
+    // Run again: nothing is redone, the same numbers come back.
+    const second = quickstart(directory);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr.match(/skipped/g)?.length).toBe(stages.length);
+    const again = JSON.parse(second.stdout) as QuickstartResult;
+    expect(again.comparison).toEqual(result.comparison);
+  }, 1_800_000);
+});

@@ -1,0 +1,490 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type Comparison, comparePaired } from '../evals/compare.js';
+import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../evals/dataset.js';
+import { createGrader, parseJson } from '../evals/graders/index.js';
+import {
+  type EvalSummary,
+  type ExampleResult,
+  gradeOutput,
+  loadRunResults,
+  runEval,
+} from '../evals/runner.js';
+import { bootstrapMean, type Estimate } from '../evals/statistics.js';
+import { parseTask, type Task } from '../evals/task.js';
+import { createModel } from '../models/create-model.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { TailorError } from '../spec/errors.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
+import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { grpoConfigSchema } from '../train/grpo.js';
+import { sftConfigSchema } from '../train/sft.js';
+import { type TrainSpecialistOptions, trainSpecialist } from '../train/specialist.js';
+import { renderQuickstartReport } from './report.js';
+
+/**
+ * The whole promise on one machine, no API keys, no GPU: on the reference task (clinical notes) with
+ * the default model, evaluate the base model on the test split, clean the incumbent's outputs with the
+ * task's graders, train an SFT specialist on what is left (optionally GRPO after it), evaluate the
+ * specialist on the same test examples, compare the two with paired statistics, and write a report.
+ *
+ * Every stage records what it produced in `.tailor/quickstart-<mode>.json`; a rerun skips finished
+ * stages, and the stages themselves resume (eval runs by their run id, training from its checkpoint).
+ */
+export type QuickstartMode = 'full' | 'quick';
+
+export interface QuickstartOptions {
+  /** Workspace folder; created from the reference task when it holds no tailor.yaml. */
+  directory: string;
+  /** The reference task's folder (examples/clinical-notes). */
+  exampleDirectory: string;
+  mode: QuickstartMode;
+  rl: boolean;
+  threads?: number;
+  onEvent?: (event: QuickstartEvent) => void;
+}
+
+export type QuickstartEvent =
+  | { type: 'stage'; index: number; total: number; stage: StageName; detail: string; skipped: boolean }
+  | { type: 'progress'; stage: StageName; done: number; total: number; note: string }
+  | { type: 'note'; text: string };
+
+export type StageName = 'base-eval' | 'curate' | 'sft' | 'grpo' | 'specialist-eval' | 'compare' | 'report';
+
+/** How big each stage is. The full size finishes in about 20 minutes on 2 CPU cores, quick in about 5. */
+const sizes = {
+  full: {
+    testExamples: 40,
+    maxTokens: 320,
+    sftSteps: 18,
+    batchSize: 8,
+    microBatchSize: 4,
+    learningRate: 5e-4,
+    grpoSteps: 4,
+  },
+  quick: {
+    testExamples: 10,
+    maxTokens: 256,
+    sftSteps: 6,
+    batchSize: 4,
+    microBatchSize: 4,
+    learningRate: 1e-3,
+    grpoSteps: 2,
+  },
+} as const;
+
+/** The graders the quickstart reports: the deterministic ones (see `judgeLeftOut` in report.ts). */
+const graderNames = ['schema', 'fields', 'medications'];
+
+export interface CurationResult {
+  incumbentOutputs: number;
+  kept: number;
+  dropped: number;
+  /** Against the generator's record of which incumbent outputs are wrong. */
+  knownBad: number;
+  knownBadCaught: number;
+  goodDropped: number;
+  file: string;
+}
+
+export interface ModelColumn {
+  label: string;
+  runId: string;
+  overall: Estimate;
+  graders: Record<string, Estimate>;
+  jsonValid: Estimate;
+  latencyP50Ms: number;
+  outputTokensPerRequest: number;
+}
+
+export interface QuickstartState {
+  mode: QuickstartMode;
+  rl: boolean;
+  stages: Partial<Record<StageName, { seconds: number; artifacts: Record<string, unknown> }>>;
+}
+
+export interface QuickstartResult {
+  state: QuickstartState;
+  base: ModelColumn;
+  specialist: ModelColumn;
+  /** The incumbent's outputs on the train split, graded the same way (its test outputs are not shipped). */
+  incumbent: ModelColumn;
+  comparison: Comparison;
+  curation: CurationResult;
+  specialistName: string;
+  reportPath: string;
+  totalSeconds: number;
+  directory: string;
+}
+
+export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
+  const size = sizes[options.mode];
+  const emit = options.onEvent ?? (() => {});
+  prepareWorkspace(options.directory, options.exampleDirectory);
+  const workspace = openWorkspace(options.directory);
+  const stateFile = join(
+    workspace.paths.dataDirectory,
+    `quickstart-${options.mode}${options.rl ? '-rl' : ''}.json`,
+  );
+  const state: QuickstartState = existsSync(stateFile)
+    ? (JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState)
+    : { mode: options.mode, rl: options.rl, stages: {} };
+  const stages: StageName[] = [
+    'base-eval',
+    'curate',
+    'sft',
+    ...(options.rl ? (['grpo'] as const) : []),
+    'specialist-eval',
+    'compare',
+    'report',
+  ];
+  const models = new Map<string, Promise<ChatModel>>();
+  const modelFor = (reference: string) => {
+    if (!models.has(reference))
+      models.set(reference, createModel(reference, { config: workspace.config, store: workspace.store }));
+    return models.get(reference)!;
+  };
+
+  /** Run a stage unless the state file says it finished; record its artifacts and time. */
+  const stage = async <T extends Record<string, unknown>>(
+    name: StageName,
+    detail: string,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    const done = state.stages[name];
+    emit({
+      type: 'stage',
+      index: stages.indexOf(name) + 1,
+      total: stages.length,
+      stage: name,
+      detail,
+      skipped: !!done,
+    });
+    if (done) return done.artifacts as T;
+    const started = performance.now();
+    const artifacts = await work();
+    state.stages[name] = { seconds: (performance.now() - started) / 1000, artifacts };
+    writeFileAtomic(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    return artifacts;
+  };
+
+  try {
+    const task = parseTask(workspace.config.task, workspace.paths.configFile);
+    const graders = await Promise.all(
+      task.graders
+        .filter((grader) => graderNames.includes(grader.name))
+        .map(async (config) => ({
+          config,
+          grader: await createGrader(config, task, () => Promise.reject(new Error('no judge here'))),
+        })),
+    );
+    const testPath = task.data.test!;
+    const testRecords = loadDataset(testPath, taskChecks(task, { withVariables: true })).slice(
+      0,
+      size.testExamples,
+    );
+
+    const evaluate = async (stageName: StageName, reference: string) => {
+      const model = await modelFor(reference);
+      const { summary, results } = await runEval({
+        task,
+        model,
+        modelLabel: model.id,
+        datasetPath: testPath,
+        records: testRecords,
+        graders,
+        store: workspace.store,
+        concurrency: workspace.config.llama.parallel,
+        maxTokens: size.maxTokens,
+        onProgress: ({ done, total, meanScore }) =>
+          emit({ type: 'progress', stage: stageName, done, total, note: ` · score ${meanScore.toFixed(3)}` }),
+      });
+      return column(reference, summary, results);
+    };
+
+    // (a) the base model on the test split
+    const base = await stage(
+      'base-eval',
+      `${workspace.config.defaultModel} on ${testRecords.length} test notes`,
+      async () => ({ column: await evaluate('base-eval', workspace.config.defaultModel) }),
+    );
+
+    // (b) the incumbent's outputs, graded; the failing ones are dropped
+    const curation = await stage('curate', "grading the incumbent's 1,200 train outputs", async () => {
+      const result = await curate(task, graders, options.directory);
+      emit({
+        type: 'note',
+        text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones`,
+      });
+      return { curation: result, incumbent: result.incumbentColumn };
+    });
+
+    // (c) SFT on what is left
+    const curatedTask: Task = { ...task, data: { ...task.data, curated: curation.curation.file } };
+    const train = async (name: string, method: TrainSpecialistOptions['method']) => {
+      const previous = workspace.store
+        .specialists()
+        .filter((specialist) => specialist.name === name)
+        .at(-1);
+      const run = workspace.store.trainingRun(name);
+      if (previous && run?.status === 'finished') return previous;
+      const result = await trainSpecialist({
+        workspace,
+        task: curatedTask,
+        name,
+        base: workspace.config.defaultModel,
+        method,
+        trainSplit: 'curated',
+        resume: true,
+        ...(options.threads ? { threads: options.threads } : {}),
+        consistencyExamples: 2,
+        onEvent: (event) => {
+          if (event.type === 'step-end')
+            emit({
+              type: 'progress',
+              stage: method.kind === 'sft' ? 'sft' : 'grpo',
+              done: event.step,
+              total: event.totalSteps,
+              note: ` · loss ${event.loss.toFixed(3)}`,
+            });
+          else if (event.type === 'validation-end')
+            emit({
+              type: 'note',
+              text: `validation ${event.metric} ${event.loss.toFixed(4)} at step ${event.step}`,
+            });
+          else if (event.type === 'grpo-step')
+            emit({
+              type: 'note',
+              text: `GRPO step ${event.step}: reward ${event.metrics.rewardMean!.toFixed(3)}`,
+            });
+        },
+      });
+      return result.specialist;
+    };
+    const prefix = options.mode === 'quick' ? 'quickstart-quick' : 'quickstart';
+    const sft = await stage(
+      'sft',
+      `LoRA on ${curation.curation.kept} curated examples, ${size.sftSteps} steps of ${size.batchSize}`,
+      async () => {
+        const specialist = await train(`${prefix}-sft`, {
+          kind: 'sft',
+          config: sftConfigSchema.parse({
+            maxSteps: size.sftSteps,
+            batchSize: size.batchSize,
+            microBatchSize: size.microBatchSize,
+            learningRate: size.learningRate,
+            warmupSteps: Math.min(5, Math.floor(size.sftSteps / 4)),
+            evalEvery: size.sftSteps,
+            checkpointEvery: Math.max(2, Math.floor(size.sftSteps / 3)),
+            validationExamples: 8,
+          }),
+        });
+        return { specialist: specialist.name, version: specialist.version, adapter: specialist.adapterPath };
+      },
+    );
+
+    // (d) optionally, a short GRPO after SFT with the deterministic graders as the reward
+    let finalName = sft.specialist as string;
+    if (options.rl) {
+      const rl = await stage('grpo', `${size.grpoSteps} GRPO steps from ${finalName}`, async () => {
+        const specialist = await train(`${prefix}-grpo`, {
+          kind: 'grpo',
+          initFrom: finalName,
+          graders,
+          contextSize: workspace.config.llama.contextSize,
+          config: grpoConfigSchema.parse({
+            steps: size.grpoSteps,
+            promptsPerStep: 2,
+            groupSize: 4,
+            maxTokens: size.maxTokens,
+            learningRate: 5e-5,
+            rewards: { fields: 1, medications: 1 },
+            monitor: 'schema',
+            monitorWindow: 1,
+            evalEvery: size.grpoSteps,
+            checkpointEvery: size.grpoSteps,
+            validationExamples: 4,
+          }),
+        });
+        return { specialist: specialist.name, version: specialist.version, adapter: specialist.adapterPath };
+      });
+      finalName = rl.specialist as string;
+    }
+
+    // (e) the specialist on the same test examples
+    const specialist = await stage(
+      'specialist-eval',
+      `llama:${finalName} on the same test notes`,
+      async () => ({
+        column: await evaluate('specialist-eval', `llama:${finalName}`),
+      }),
+    );
+
+    // (f) paired statistics
+    const compared = await stage('compare', 'paired bootstrap, sign and McNemar tests', async () => {
+      const [a, b] = [base.column as ModelColumn, specialist.column as ModelColumn].map((entry) =>
+        perExample(workspace, entry.runId, new Set(testRecords.map((record) => record.id))),
+      ) as [Map<string, { score: number; pass: boolean }>, Map<string, { score: number; pass: boolean }>];
+      const pairs = [...a]
+        .filter(([id]) => b.has(id))
+        .map(([id, left]) => {
+          const right = b.get(id)!;
+          return {
+            exampleId: id,
+            scoreA: left.score,
+            scoreB: right.score,
+            passA: left.pass,
+            passB: right.pass,
+          };
+        });
+      return { comparison: comparePaired(pairs) };
+    });
+
+    const totalSeconds = Object.values(state.stages).reduce((sum, entry) => sum + (entry?.seconds ?? 0), 0);
+    const result: QuickstartResult = {
+      state,
+      base: base.column as ModelColumn,
+      specialist: specialist.column as ModelColumn,
+      incumbent: curation.incumbent as ModelColumn,
+      comparison: compared.comparison as Comparison,
+      curation: curation.curation as CurationResult,
+      specialistName: finalName,
+      reportPath: join(options.directory, 'report.html'),
+      totalSeconds,
+      directory: options.directory,
+    };
+
+    // (g) the report
+    await stage('report', result.reportPath, async () => {
+      writeFileAtomic(result.reportPath, renderQuickstartReport(result));
+      return { report: result.reportPath };
+    });
+    result.totalSeconds = Object.values(state.stages).reduce((sum, entry) => sum + (entry?.seconds ?? 0), 0);
+    return result;
+  } finally {
+    await Promise.all([...models.values()].map(async (model) => (await model).close()));
+    workspace.close();
+  }
+}
+
+/** Copy the reference task into an empty folder (never over a file that is already there). */
+function prepareWorkspace(directory: string, exampleDirectory: string): void {
+  if (existsSync(join(directory, 'tailor.yaml'))) return;
+  if (!existsSync(join(exampleDirectory, 'tailor.yaml')))
+    throw new TailorError(
+      'not-found',
+      `the reference task is missing: no tailor.yaml in ${exampleDirectory}`,
+    );
+  for (const file of [
+    'tailor.yaml',
+    'schema.json',
+    'input.schema.json',
+    'data/train.jsonl',
+    'data/validation.jsonl',
+    'data/test.jsonl',
+    'incumbent/train-outputs.jsonl',
+    'incumbent/answers.hidden.jsonl',
+  ]) {
+    const target = join(directory, file);
+    if (existsSync(target)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(join(exampleDirectory, file), target);
+  }
+}
+
+/**
+ * Grade every incumbent output against the train split's references and keep the ones every grader
+ * passes; they become the SFT data (the incumbent's outputs are what a company has in production).
+ */
+async function curate(
+  task: Task,
+  graders: Parameters<typeof gradeOutput>[0],
+  directory: string,
+): Promise<CurationResult & { incumbentColumn: ModelColumn }> {
+  const train = loadDataset(task.data.train!, taskChecks(task));
+  const outputsFile = join(directory, 'incumbent', 'train-outputs.jsonl');
+  const outputs = readOutputs(outputsFile);
+  const known = new Map(
+    readFileSync(join(directory, 'incumbent', 'answers.hidden.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { id: string; errors: string[] })
+      .map((entry) => [entry.id, entry.errors.length > 0]),
+  );
+  const kept: EvalRecord[] = [];
+  const scores: Array<{ score: number; grades: Record<string, number>; json: boolean }> = [];
+  let knownBad = 0;
+  let knownBadCaught = 0;
+  let goodDropped = 0;
+  for (const record of train) {
+    const output = outputs.get(record.id);
+    if (output === undefined) continue;
+    const graded = await gradeOutput(graders, record, output);
+    const passes = Object.values(graded.grades).every((grade) => grade.pass === true);
+    const bad = known.get(record.id) === true;
+    if (bad) knownBad += 1;
+    if (bad && !passes) knownBadCaught += 1;
+    if (!bad && !passes) goodDropped += 1;
+    if (passes) kept.push({ ...record, reference: parseJson(output) });
+    scores.push({
+      score: graded.score,
+      grades: Object.fromEntries(
+        Object.entries(graded.grades).map(([name, grade]) => [name, grade.score ?? 0]),
+      ),
+      json: parseJson(output) !== undefined,
+    });
+  }
+  const file = join(directory, 'data', 'curated.jsonl');
+  writeFileAtomic(
+    file,
+    kept
+      .map((record) => JSON.stringify({ id: record.id, input: record.input, reference: record.reference }))
+      .join('\n') + '\n',
+  );
+  return {
+    incumbentOutputs: outputs.size,
+    kept: kept.length,
+    dropped: scores.length - kept.length,
+    knownBad,
+    knownBadCaught,
+    goodDropped,
+    file,
+    incumbentColumn: {
+      label: 'incumbent (its train outputs)',
+      runId: '',
+      overall: bootstrapMean(scores.map((entry) => entry.score)),
+      graders: Object.fromEntries(
+        graderNames.map((name) => [name, bootstrapMean(scores.map((entry) => entry.grades[name] ?? 0))]),
+      ),
+      jsonValid: bootstrapMean(scores.map((entry) => (entry.json ? 1 : 0))),
+      latencyP50Ms: Number.NaN,
+      outputTokensPerRequest: Number.NaN,
+    },
+  };
+}
+
+function column(label: string, summary: EvalSummary, results: ExampleResult[]): ModelColumn {
+  return {
+    label,
+    runId: summary.runId,
+    overall: summary.overall,
+    graders: Object.fromEntries(summary.graders.map((grader) => [grader.name, grader.score])),
+    jsonValid: bootstrapMean(results.map((result) => (parseJson(result.output) !== undefined ? 1 : 0))),
+    latencyP50Ms: summary.latencyMs.p50,
+    outputTokensPerRequest: summary.tokensPerRequest.output,
+  };
+}
+
+function perExample(
+  workspace: Workspace,
+  runId: string,
+  ids: Set<string>,
+): Map<string, { score: number; pass: boolean }> {
+  const run = loadRunResults(workspace.store, runId);
+  if (!run) throw new TailorError('not-found', `eval run ${runId} is missing from the workspace`);
+  return new Map(
+    run.results
+      .filter((result) => ids.has(result.exampleId))
+      .map((result) => [result.exampleId, { score: result.score, pass: result.pass }]),
+  );
+}

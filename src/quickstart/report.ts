@@ -1,0 +1,85 @@
+import { escapeHtml, reportStyle } from '../evals/report.js';
+import type { Estimate } from '../evals/statistics.js';
+import type { ModelColumn, QuickstartResult } from './quickstart.js';
+
+export const judgeLeftOut =
+  'The plan-faithfulness judge is left out: on the default model it agrees with the experts no better than chance (tailor align report plan-faithfulness).';
+
+/**
+ * The quickstart's result as rows (shared by the terminal table and report.html): base model vs
+ * specialist on every grader, JSON validity, latency and tokens per request, with 95% CIs, and the
+ * incumbent's figures on its own train outputs where they are known.
+ */
+export function resultRows(result: QuickstartResult): string[][] {
+  const { base, specialist, incumbent } = result;
+  const estimate = (value: Estimate) =>
+    Number.isNaN(value.mean)
+      ? '—'
+      : `${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`;
+  const row = (label: string, pick: (column: ModelColumn) => string) => [
+    label,
+    pick(base),
+    pick(specialist),
+    pick(incumbent),
+  ];
+  return [
+    ['', 'BASE MODEL', 'SPECIALIST', 'INCUMBENT (train outputs)'],
+    ...Object.keys(base.graders).map((name) =>
+      row(name, (column) => (column.graders[name] ? estimate(column.graders[name]) : '—')),
+    ),
+    row('overall score', (column) => estimate(column.overall)),
+    row('JSON valid', (column) => estimate(column.jsonValid)),
+    row('latency p50', (column) =>
+      Number.isNaN(column.latencyP50Ms) ? '—' : `${(column.latencyP50Ms / 1000).toFixed(2)} s`,
+    ),
+    row('output tokens/request', (column) =>
+      Number.isNaN(column.outputTokensPerRequest) ? '—' : column.outputTokensPerRequest.toFixed(0),
+    ),
+  ];
+}
+
+export function comparisonLine(result: QuickstartResult): string {
+  const { comparison } = result;
+  const { difference } = comparison;
+  return `specialist − base: ${difference.mean.toFixed(3)} [95% CI ${difference.low.toFixed(3)}, ${difference.high.toFixed(3)}] over ${comparison.examples} paired test examples; wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties}; sign test p = ${comparison.signTestP.toPrecision(3)}`;
+}
+
+export function renderQuickstartReport(result: QuickstartResult): string {
+  const [header, ...rows] = resultRows(result);
+  const { curation, state } = result;
+  const stageRows = Object.entries(state.stages)
+    .map(
+      ([name, entry]) =>
+        `<tr><td>${escapeHtml(name)}</td><td>${(entry?.seconds ?? 0).toFixed(0)} s</td></tr>`,
+    )
+    .join('');
+  const excludesZero = result.comparison.difference.low > 0;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tailor quickstart</title><style>${reportStyle}</style></head><body>
+<h1>Tailor quickstart: ${escapeHtml(result.base.label)} → llama:${escapeHtml(result.specialistName)}</h1>
+<p>The reference task (structured summaries of clinical visit notes), ${state.mode === 'quick' ? 'quick' : 'full'} size${state.rl ? ', with GRPO after SFT' : ''}, on this machine's CPU. Scores are means over the same ${result.comparison.examples} test notes with bootstrap 95% CIs.</p>
+<table><tr>${header!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>
+${rows.map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n')}</table>
+<p><strong>${escapeHtml(comparisonLine(result))}</strong> — ${excludesZero ? 'the specialist is better, and the interval excludes zero.' : 'the interval does not exclude zero: more steps or data are needed.'}</p>
+<p class="muted">${escapeHtml(judgeLeftOut)} The incumbent's column grades its outputs on the train split (its test outputs are not shipped), so it is a reference point, not a paired comparison.</p>
+<h2>Curating the incumbent's outputs</h2>
+<p>${curation.incumbentOutputs} incumbent outputs graded against the references; ${curation.kept} kept for training, ${curation.dropped} dropped. Of the ${curation.knownBad} outputs known to be wrong (hallucinated or missed medications, wrong doses, truncated JSON), the graders caught ${curation.knownBadCaught} (${((100 * curation.knownBadCaught) / Math.max(1, curation.knownBad)).toFixed(1)}%); ${curation.goodDropped} good outputs were dropped along with them.</p>
+<h2>Time per stage</h2>
+<table><tr><th>stage</th><th>time</th></tr>${stageRows}<tr><td><strong>total</strong></td><td>${result.totalSeconds.toFixed(0)} s</td></tr></table>
+<h2>Next</h2>
+<pre>${nextSteps(result).map(escapeHtml).join('\n')}</pre>
+</body></html>
+`;
+}
+
+/** How to use the specialist now: serve it (OpenAI-compatible) and chat with it. */
+export function nextSteps(result: Pick<QuickstartResult, 'directory' | 'specialistName'>): string[] {
+  const workspace = result.directory.includes(' ') ? `"${result.directory}"` : result.directory;
+  return [
+    `tailor -w ${workspace} chat llama:${result.specialistName}          # talk to it`,
+    `tailor -w ${workspace} keys create --name me                         # an API key for the server`,
+    `tailor -w ${workspace} serve                                          # OpenAI-compatible, on 127.0.0.1:8787`,
+    `curl http://127.0.0.1:8787/v1/chat/completions -H "authorization: Bearer <key>" \\`,
+    `  -H "content-type: application/json" -d '{"model": "llama:${result.specialistName}", "messages": [{"role": "user", "content": "<a visit note>"}]}'`,
+  ];
+}
