@@ -84,7 +84,13 @@ export function formatLine(
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
   const rate = elapsedMs > 0 ? completed / (elapsedMs / 1000) : 0;
   const eta = rate > 0 && total ? (total - completed) / rate : undefined;
-  const rateText = unit === 'bytes' ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)}/s`;
+  // Slow work (a training step, a long generation) reads better as seconds per item than 0.0/s.
+  const rateText =
+    unit === 'bytes'
+      ? `${formatBytes(rate)}/s`
+      : rate > 0 && rate < 1
+        ? `${(1 / rate).toFixed(1)}s/item`
+        : `${rate.toFixed(1)}/s`;
   return `${stage} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${amount(completed)}/${amount(total ?? 0)} ${rateText} ETA ${eta === undefined ? '?' : formatDuration(eta)}`;
 }
 

@@ -59,13 +59,13 @@ const sizes = {
     sftSteps: 18,
     batchSize: 8,
     microBatchSize: 4,
-    learningRate: 5e-4,
+    learningRate: 1e-3,
     grpoSteps: 4,
   },
   quick: {
     testExamples: 10,
     maxTokens: 256,
-    sftSteps: 6,
+    sftSteps: 8,
     batchSize: 4,
     microBatchSize: 4,
     learningRate: 1e-3,
@@ -211,12 +211,12 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // (b) the incumbent's outputs, graded; the failing ones are dropped
     const curation = await stage('curate', "grading the incumbent's 1,200 train outputs", async () => {
-      const result = await curate(task, graders, options.directory);
+      const { incumbentColumn, ...result } = await curate(task, graders, options.directory);
       emit({
         type: 'note',
         text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones`,
       });
-      return { curation: result, incumbent: result.incumbentColumn };
+      return { curation: result, incumbent: incumbentColumn };
     });
 
     // (c) SFT on what is left

@@ -29,11 +29,12 @@ export function resultRows(result: QuickstartResult): string[][] {
     ),
     row('overall score', (column) => estimate(column.overall)),
     row('JSON valid', (column) => estimate(column.jsonValid)),
+    // Unknown values are NaN when fresh and null once read back from the state file.
     row('latency p50', (column) =>
-      Number.isNaN(column.latencyP50Ms) ? '—' : `${(column.latencyP50Ms / 1000).toFixed(2)} s`,
+      known(column.latencyP50Ms) ? `${(column.latencyP50Ms / 1000).toFixed(2)} s` : '—',
     ),
     row('output tokens/request', (column) =>
-      Number.isNaN(column.outputTokensPerRequest) ? '—' : column.outputTokensPerRequest.toFixed(0),
+      known(column.outputTokensPerRequest) ? column.outputTokensPerRequest.toFixed(0) : '—',
     ),
   ];
 }
@@ -75,11 +76,19 @@ ${rows.map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`)
 /** How to use the specialist now: serve it (OpenAI-compatible) and chat with it. */
 export function nextSteps(result: Pick<QuickstartResult, 'directory' | 'specialistName'>): string[] {
   const workspace = result.directory.includes(' ') ? `"${result.directory}"` : result.directory;
+  const commands: Array<[string, string]> = [
+    [`tailor -w ${workspace} chat llama:${result.specialistName}`, 'talk to it'],
+    [`tailor -w ${workspace} keys create --name me`, 'an API key for the server'],
+    [`tailor -w ${workspace} serve`, 'OpenAI-compatible, on 127.0.0.1:8787'],
+  ];
+  const width = Math.max(...commands.map(([command]) => command.length));
   return [
-    `tailor -w ${workspace} chat llama:${result.specialistName}          # talk to it`,
-    `tailor -w ${workspace} keys create --name me                         # an API key for the server`,
-    `tailor -w ${workspace} serve                                          # OpenAI-compatible, on 127.0.0.1:8787`,
+    ...commands.map(([command, comment]) => `${command.padEnd(width)}  # ${comment}`),
     `curl http://127.0.0.1:8787/v1/chat/completions -H "authorization: Bearer <key>" \\`,
     `  -H "content-type: application/json" -d '{"model": "llama:${result.specialistName}", "messages": [{"role": "user", "content": "<a visit note>"}]}'`,
   ];
+}
+
+function known(value: number | null): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../store/atomic-file.js';
  * with each grader's mean, the held-out monitor beside it and the steps the hacking check flagged,
  * the validation score, and where each step's time went (sampling, scoring, learning).
  */
-interface MetricRow {
+export interface MetricRow {
   type: 'train' | 'validation';
   step: number;
   [key: string]: number | string;

@@ -7,6 +7,7 @@ import {
   type RewardGrader,
   weightedReward,
 } from './grpo.js';
+import { renderGrpoReport } from './grpo-report.js';
 
 const grader = (name: string, weight = 1): RewardGrader => ({
   config: { name, type: 'regex', pattern: '.', flags: '', required: false, weight } as GraderConfig,
@@ -56,5 +57,33 @@ describe('GRPO arithmetic', () => {
     expect(config).toMatchObject({ groupSize: 4, loss: 'ppo', clip: 0.2, updatesPerBatch: 1, klBeta: 0 });
     expect(() => grpoConfigSchema.parse({ groupSize: 1 })).toThrow();
     expect(() => grpoConfigSchema.parse({ loss: 'reinforce' })).toThrow();
+  });
+});
+
+describe('the GRPO report', () => {
+  it('plots reward per grader and the monitor, and names the flagged steps', () => {
+    const rows = [
+      { type: 'validation' as const, step: 0, score: 0.4 },
+      ...[1, 2, 3, 4].map((step) => ({
+        type: 'train' as const,
+        step,
+        rewardMean: 0.2 * step,
+        'reward.json.mean': 0.2 * step,
+        monitorMean: 1 - 0.2 * step,
+        hackingFlag: step === 4 ? 1 : 0,
+        sampleSeconds: 3,
+        scoreSeconds: 1,
+        learnSeconds: 6,
+        sampledTokens: 100,
+        skippedGroups: 1,
+      })),
+    ];
+    const html = renderGrpoReport(rows, 'demo <run>');
+    expect(html).toContain('demo &#60;run&#62;');
+    expect(html).toContain('Flagged 1 step(s) where the reward rose while the monitor fell: 4');
+    expect(html).toContain('json');
+    expect(html.match(/<path /g)?.length).toBe(5); // mean, json, validation; reward and monitor
+    expect(html).toContain('12.0 s (30%)'); // sampling share of 40 s
+    expect(html).toContain('4 groups skipped');
   });
 });

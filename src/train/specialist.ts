@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EvalRecord, loadDataset, promptMessages, referenceText, taskChecks } from '../evals/dataset.js';
@@ -163,7 +163,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       cache_dir: join(homedir(), '.cache', 'tailor', 'worker'),
       gradient_checkpointing: config.activationCheckpointing,
     });
-    if (parent) await worker.load(parent.lineage.adapterDirectory as string);
+    if (parent) await worker.load(adapterDirectoryOf(parent));
     const common = { runDirectory, worker, resume: options.resume ?? false, onEvent: emit };
     const training =
       method.kind === 'sft'
@@ -286,6 +286,26 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   } finally {
     await worker.close();
   }
+}
+
+/**
+ * The checkpoint folder holding a specialist's adapter weights. Specialists registered before the
+ * lineage recorded it are found in their run folder (`best/`, else `final/`).
+ */
+function adapterDirectoryOf(specialist: SpecialistRecord): string {
+  const recorded = specialist.lineage.adapterDirectory;
+  if (typeof recorded === 'string') return recorded;
+  const runDirectory = specialist.lineage.runDirectory;
+  const candidates =
+    typeof runDirectory === 'string' ? [join(runDirectory, 'best'), join(runDirectory, 'final')] : [];
+  const found = candidates.find((dir) => existsSync(join(dir, 'meta.json')));
+  if (!found) {
+    throw new TrainingError(
+      'not-found',
+      `cannot find the adapter weights of specialist "${specialist.name}" (looked in ${candidates.join(', ') || 'its lineage'})`,
+    );
+  }
+  return found;
 }
 
 function loadSplit(task: Task, split: string): EvalRecord[] {
