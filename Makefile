@@ -62,6 +62,7 @@ bench: models venv build
 	npm ci --prefix bench/serve --no-audit --no-fund
 	node --import tsx bench/generate/run.ts
 	node --import tsx bench/sft/run.ts
+	node --import tsx bench/grpo/run.ts
 	node --import tsx bench/eval/run.ts
 	node --import tsx bench/serve/run.ts
 
