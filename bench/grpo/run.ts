@@ -25,6 +25,7 @@ import { createLlamaModel } from '../../src/models/providers/llama.js';
 import {
   disposeLlamaRuntime,
   loadLlamaModel,
+  releaseLoraAdapter,
   resolveThreads,
 } from '../../src/models/providers/llama-runtime.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
@@ -120,6 +121,7 @@ await runGrpo({
       gpu: 'off',
       threads,
     }),
+  releaseAdapter: (adapterFile) => releaseLoraAdapter(basePath, adapterFile),
 });
 await worker.close();
 await disposeLlamaRuntime();

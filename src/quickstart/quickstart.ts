@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Comparison, comparePaired } from '../evals/compare.js';
 import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../evals/dataset.js';
@@ -375,13 +375,13 @@ function prepareWorkspace(directory: string, exampleDirectory: string): void {
       'not-found',
       `the reference task is missing: no tailor.yaml in ${exampleDirectory}`,
     );
+  // The splits (train, validation, test) come as the whole data folder.
+  if (!existsSync(join(directory, 'data')))
+    cpSync(join(exampleDirectory, 'data'), join(directory, 'data'), { recursive: true });
   for (const file of [
     'tailor.yaml',
     'schema.json',
     'input.schema.json',
-    'data/train.jsonl',
-    'data/validation.jsonl',
-    'data/test.jsonl',
     'incumbent/train-outputs.jsonl',
     'incumbent/answers.hidden.jsonl',
   ]) {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { type EvalRecord, promptMessages } from '../evals/dataset.js';
 import type { Grader } from '../evals/graders/index.js';
@@ -96,6 +96,8 @@ export interface GrpoOptions {
   tokenizer: ChatTokenizer;
   /** A llama.cpp model serving the base with this LoRA GGUF; GRPO closes it when done with it. */
   samplerFor: (adapterFile: string) => ChatModel;
+  /** Frees an adapter file's weights once its sampler is closed (llama.cpp keeps them otherwise). */
+  releaseAdapter?: (adapterFile: string) => Promise<void>;
   resume?: boolean;
   onEvent?: (event: LoopEvent | GrpoStepEvent) => void;
 }
@@ -131,18 +133,26 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
   };
 
   // ---- the sampling policy: the worker's adapter, exported whenever the weights changed ----
-  let policy: { version: number; model: ChatModel } | undefined;
+  let policy: { version: number; model: ChatModel; adapterFile: string } | undefined;
   let weightsVersion = 0;
   // llama.cpp caches adapters by path for as long as the base model stays loaded, so every export
   // needs a path never used before, also across a resume in the same process.
   const session = randomUUID().slice(0, 8);
   const policyModel = async (): Promise<ChatModel> => {
     if (policy?.version === weightsVersion) return policy.model;
-    await policy?.model.close();
+    await closePolicy();
     const dir = join(runDirectory, 'policy', `${session}-v${weightsVersion}`);
     await worker.save({ dir, formats: ['gguf-lora'], optimizer: false });
-    policy = { version: weightsVersion, model: options.samplerFor(join(dir, 'adapter.gguf')) };
+    const adapterFile = join(dir, 'adapter.gguf');
+    policy = { version: weightsVersion, model: options.samplerFor(adapterFile), adapterFile };
     return policy.model;
+  };
+  const closePolicy = async (): Promise<void> => {
+    if (!policy) return;
+    await policy.model.close();
+    await options.releaseAdapter?.(policy.adapterFile);
+    rmSync(dirname(policy.adapterFile), { recursive: true, force: true });
+    policy = undefined;
   };
 
   const history: Array<{ reward: number; monitor: number }> = [];
@@ -285,7 +295,7 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
     });
     return { ...result, flaggedSteps: flaggedFromMetrics(runDirectory) };
   } finally {
-    await policy?.model.close();
+    await closePolicy();
     rmSync(join(runDirectory, 'policy'), { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import type { Task } from '../evals/task.js';
 import { findCatalogEntry } from '../models/catalog.js';
 import { resolveModelFile } from '../models/model-files.js';
 import { createLlamaModel } from '../models/providers/llama.js';
-import { loadLlamaModel, resolveThreads } from '../models/providers/llama-runtime.js';
+import { loadLlamaModel, releaseLoraAdapter, resolveThreads } from '../models/providers/llama-runtime.js';
 import type { ProgressListener } from '../models/pull/progress.js';
 import { TrainingError } from '../spec/errors.js';
 import { parseModelReference } from '../spec/model-reference.js';
@@ -199,6 +199,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
                   gpu: 'off',
                   threads,
                 }),
+              releaseAdapter: (adapterFile) => releaseLoraAdapter(basePath, adapterFile),
             });
 
     // The worker must hold the weights being exported before the two engines are compared.

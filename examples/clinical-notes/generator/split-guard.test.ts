@@ -19,8 +19,9 @@ const allowed = new Set([
 
 function* files(directory: string): Generator<string> {
   for (const entry of readdirSync(directory)) {
-    if (['node_modules', '.git', 'dist', '.venv', '.tailor', 'data', 'incumbent', 'labels'].includes(entry))
-      continue;
+    // tailor-quickstart/ is the workspace `make demo` copies the task into (git-ignored).
+    const skipped = ['node_modules', '.git', 'dist', '.venv', '.tailor', 'data', 'incumbent', 'labels'];
+    if ([...skipped, 'tailor-quickstart'].includes(entry)) continue;
     const path = join(directory, entry);
     if (statSync(path).isDirectory()) yield* files(path);
     else if (/\.(ts|js|mjs|py|ya?ml|json|md|sh)$/.test(entry) || entry === 'Makefile') yield path;

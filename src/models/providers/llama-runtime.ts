@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { getLlama, type Llama, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
 import { ModelFileError } from '../../spec/errors.js';
 import { readGgufSummary } from '../gguf-info.js';
@@ -60,6 +61,24 @@ export async function loadLlamaModel(path: string, options: LlamaRuntimeOptions)
   loadedModels.set(path, loading);
   loading.catch(() => loadedModels.delete(path));
   return loading;
+}
+
+/**
+ * Free a LoRA adapter no context uses any more. node-llama-cpp keeps every adapter it loaded (keyed by
+ * path) for as long as the base model stays loaded; GRPO loads a new ~20 MB adapter after every update,
+ * so without this a long run grows by that much per step. Close the contexts that used it first.
+ */
+export async function releaseLoraAdapter(modelPath: string, adapterPath: string): Promise<void> {
+  const model = await loadedModels.get(modelPath)?.catch(() => undefined);
+  // Internal to node-llama-cpp 3.x (pinned): the model's adapter cache.
+  const cache = (
+    model as unknown as { _loraAdapters?: Map<string, { dispose(): Promise<void> }> } | undefined
+  )?._loraAdapters;
+  const key = resolve(adapterPath);
+  const adapter = cache?.get(key);
+  if (!cache || !adapter) return;
+  cache.delete(key);
+  await adapter.dispose();
 }
 
 /** Unload every model (tests and the CLI call this before exiting so native memory is freed). */
