@@ -158,3 +158,31 @@ async function resolveLlamaReference(
   const id = formatModelReference({ provider: 'llama', model: canonicalModel, adapters });
   return { id, modelPath, adapters };
 }
+
+/**
+ * Models opened on demand, one per reference, closed together: what a command needs when the model
+ * under test and its judges may name the same model (it is then loaded once).
+ */
+export interface ModelPool {
+  get(reference: string): Promise<ChatModel>;
+  closeAll(): Promise<void>;
+}
+
+export function modelPool(options: CreateModelOptions): ModelPool {
+  const models = new Map<string, Promise<ChatModel>>();
+  return {
+    get(reference) {
+      let model = models.get(reference);
+      if (!model) {
+        model = createModel(reference, options);
+        models.set(reference, model);
+      }
+      return model;
+    },
+    async closeAll() {
+      const opened = [...models.values()];
+      models.clear();
+      await Promise.all(opened.map(async (model) => (await model.catch(() => undefined))?.close()));
+    },
+  };
+}

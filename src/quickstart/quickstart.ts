@@ -12,7 +12,7 @@ import {
 } from '../evals/runner.js';
 import { bootstrapMean, type Estimate } from '../evals/statistics.js';
 import { parseTask, type Task } from '../evals/task.js';
-import { createModel } from '../models/create-model.js';
+import { createModel, modelPool } from '../models/create-model.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { TailorError } from '../spec/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -138,12 +138,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     'compare',
     'report',
   ];
-  const models = new Map<string, Promise<ChatModel>>();
-  const modelFor = (reference: string) => {
-    if (!models.has(reference))
-      models.set(reference, createModel(reference, { config: workspace.config, store: workspace.store }));
-    return models.get(reference)!;
-  };
+  const models = modelPool({ config: workspace.config, store: workspace.store });
 
   /** Run a stage unless the state file says it finished; record its artifacts and time. */
   const stage = async <T extends Record<string, unknown>>(
@@ -185,7 +180,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     );
 
     const evaluate = async (stageName: StageName, reference: string) => {
-      const model = await modelFor(reference);
+      const model = await models.get(reference);
       const { summary, results } = await runEval({
         task,
         model,
@@ -362,7 +357,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     result.totalSeconds = Object.values(state.stages).reduce((sum, entry) => sum + (entry?.seconds ?? 0), 0);
     return result;
   } finally {
-    await Promise.all([...models.values()].map(async (model) => (await model).close()));
+    await models.closeAll();
     workspace.close();
   }
 }

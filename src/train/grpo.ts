@@ -160,7 +160,12 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
 
   const step = async (batch: EvalRecord[], index: number): Promise<StepOutcome> => {
     if (!historyLoaded) {
-      history.push(...readHistory(runDirectory));
+      history.push(
+        ...trainRows(runDirectory).map((row) => ({
+          reward: row.rewardMean ?? 0,
+          monitor: row.monitorMean ?? Number.NaN,
+        })),
+      );
       historyLoaded = true;
     }
     // ---- sample a group per prompt ----
@@ -293,7 +298,10 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
       ...(options.resume ? { resume: true } : {}),
       onEvent: emit,
     });
-    return { ...result, flaggedSteps: flaggedFromMetrics(runDirectory) };
+    const flaggedSteps = trainRows(runDirectory)
+      .filter((row) => row.hackingFlag === 1)
+      .map((row) => row.step);
+    return { ...result, flaggedSteps };
   } finally {
     await closePolicy();
     rmSync(join(runDirectory, 'policy'), { recursive: true, force: true });
@@ -447,26 +455,17 @@ function sampleSeed(seed: number, step: number, promptIndex: number, groupSize: 
   return (seed * 1_000_003 + step * 7_919 + promptIndex * groupSize) % 2 ** 31;
 }
 
-function readHistory(runDirectory: string): Array<{ reward: number; monitor: number }> {
+/** The run's step lines from metrics.jsonl (after a resume: the steps up to its checkpoint). */
+function trainRows(
+  runDirectory: string,
+): Array<{ step: number; rewardMean?: number; monitorMean?: number; hackingFlag?: number }> {
   const file = join(runDirectory, 'metrics.jsonl');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { type: string; rewardMean?: number; monitorMean?: number })
-    .filter((row) => row.type === 'train')
-    .map((row) => ({ reward: row.rewardMean ?? 0, monitor: row.monitorMean ?? Number.NaN }));
-}
-
-function flaggedFromMetrics(runDirectory: string): number[] {
-  const file = join(runDirectory, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { type: string; step: number; hackingFlag?: number })
-    .filter((row) => row.type === 'train' && row.hackingFlag === 1)
-    .map((row) => row.step);
+    .map((line) => JSON.parse(line))
+    .filter((row) => row.type === 'train');
 }
 
 function promptFingerprint(prompts: EvalRecord[], validation: EvalRecord[]): string {

@@ -6,7 +6,7 @@ import { createGrader } from '../../evals/graders/index.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
 import { parseTask } from '../../evals/task.js';
-import { createModel } from '../../models/create-model.js';
+import { createModel, modelPool } from '../../models/create-model.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -92,15 +92,8 @@ export function registerEval(program: Command): void {
 
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
       const store = context.workspace.store;
-      const models = new Map<string, Promise<ChatModel>>();
-      const modelFor = (reference: string) => {
-        if (!models.has(reference))
-          models.set(
-            reference,
-            createModel(reference, { config: context.config, store, onProgress: bar.onTransfer }),
-          );
-        return models.get(reference)!;
-      };
+      const models = modelPool({ config: context.config, store, onProgress: bar.onTransfer });
+      const modelFor = (reference: string) => models.get(reference);
       const graders = await Promise.all(
         selected.map(async (config) => ({
           config,
@@ -160,7 +153,7 @@ export function registerEval(program: Command): void {
           `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}\n`,
         );
       } finally {
-        await Promise.all([...models.values()].map(async (entry) => (await entry).close()));
+        await models.closeAll();
         context.close();
       }
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createModel } from '../../models/create-model.js';
+import { createModel, modelPool } from '../../models/create-model.js';
 import { createApiKey, listApiKeys, revokeApiKey, type Scope } from '../../serve/keys.js';
 import { servedModels, startServer } from '../../serve/server.js';
 import type { ChatModel } from '../../spec/chat-model.js';
@@ -29,17 +29,13 @@ export function registerServe(program: Command): void {
         process.stderr.write(
           'warning: no active API key; create one with: tailor keys create --name <name>\n',
         );
-      const models = new Map<string, Promise<ChatModel>>();
+      const models = modelPool({ config: context.config, store });
       const server = await startServer({
         config: context.config,
         store,
         ...(options.host ? { host: options.host } : {}),
         ...(options.port !== undefined ? { port: Number(options.port) } : {}),
-        modelFor: (reference) => {
-          if (!models.has(reference))
-            models.set(reference, createModel(reference, { config: context.config, store }));
-          return models.get(reference)!;
-        },
+        modelFor: (reference) => models.get(reference),
       });
       const served = await servedModels(store);
       // The URL on stdout's first line lets scripts (and tests) find a server started on port 0.
@@ -49,7 +45,7 @@ export function registerServe(program: Command): void {
       );
       const stop = async () => {
         await server.close();
-        await Promise.all([...models.values()].map(async (model) => (await model).close()));
+        await models.closeAll();
         context.close();
         process.exit(0);
       };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadDataset, promptMessages, taskChecks } from '../../evals/dataset.js';
 import { createGrader } from '../../evals/graders/index.js';
 import { parseTask } from '../../evals/task.js';
-import { createModel } from '../../models/create-model.js';
+import { createModel, modelPool } from '../../models/create-model.js';
 import { disposeLlamaRuntime } from '../../models/providers/llama-runtime.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { ConfigError, TailorError } from '../../spec/errors.js';
@@ -78,12 +78,7 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags
   const fromFile = (context.config.train as Record<string, unknown> | undefined)?.[kind];
   const config = trainingConfig(kind, fromFile, flags);
   // LLM-judge graders used as GRPO rewards need their models; they are closed when training ends.
-  const judges = new Map<string, Promise<ChatModel>>();
-  const judgeFor = (reference: string) => {
-    if (!judges.has(reference))
-      judges.set(reference, createModel(reference, { config: context.config, store: workspace.store }));
-    return judges.get(reference)!;
-  };
+  const judges = modelPool({ config: context.config, store: workspace.store });
   const initFrom = flags.from ? { initFrom: flags.from } : {};
   const method: TrainingMethod =
     kind === 'sft'
@@ -97,7 +92,7 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags
               task.graders.map(async (grader) => ({
                 config: grader,
                 grader: await createGrader(grader, task, (reference) =>
-                  judgeFor(reference ?? flags.judge ?? context.config.defaultModel),
+                  judges.get(reference ?? flags.judge ?? context.config.defaultModel),
                 ),
               })),
             ),
@@ -173,7 +168,7 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags
       `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
     );
   } finally {
-    await Promise.all([...judges.values()].map(async (judge) => (await judge).close()));
+    await judges.closeAll();
     await disposeLlamaRuntime();
     context.close();
   }
@@ -272,12 +267,8 @@ export function registerTrain(program: Command): void {
         flags.limit ? positive(flags.limit, '--limit') : undefined,
       );
       const wanted = flags.graders?.split(',').map((name) => name.trim());
-      const models = new Map<string, Promise<ChatModel>>();
-      const modelFor = (reference: string) => {
-        if (!models.has(reference))
-          models.set(reference, createModel(reference, { config: context.config, store: workspace.store }));
-        return models.get(reference)!;
-      };
+      const models = modelPool({ config: context.config, store: workspace.store });
+      const modelFor = (reference: string) => models.get(reference);
       const graders = await Promise.all(
         task.graders
           .filter((config) => !wanted || wanted.includes(config.name))
@@ -328,7 +319,7 @@ export function registerTrain(program: Command): void {
             `${pairs.length} pairs from ${records.length} prompts written to ${resolve(flags.out)}\n`,
           );
       } finally {
-        await Promise.all([...models.values()].map(async (model) => (await model).close()));
+        await models.closeAll();
         await disposeLlamaRuntime();
         context.close();
       }
