@@ -27,6 +27,8 @@ Progress = Callable[[dict[str, Any]], None]
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # Positions scored per lm_head call when no gradient is needed: bounds the [positions, vocab] matrix.
 SCORE_CHUNK = 1024
+# Shortest common prompt worth running once for several sequences (see Engine._logprobs).
+MIN_SHARED_PREFIX = 8
 
 
 class EngineError(Exception):
@@ -190,7 +192,12 @@ class Engine:
 
     def _logprobs(self, tokens: list[list[int]], score: torch.Tensor | None = None) -> torch.Tensor:
         """Per-token log-probabilities ``[batch, length]``; only positions in ``score`` (default: all
-        real tokens) go through the output layer, which is a large share of the work on small models."""
+        real tokens) go through the output layer, which is a large share of the work on small models.
+
+        Sequences that share a prompt (GRPO's group of samples, DPO's chosen and rejected) run that
+        prompt once: its keys and values are computed a single time and repeated for each sequence, so
+        gradients from every sequence flow back into the one prompt computation. The result is the same
+        as running each sequence whole; the prompt's share of the work is saved."""
         base = self.model.get_base_model()
         length = max(len(row) for row in tokens)
         ids = torch.zeros((len(tokens), length), dtype=torch.long)
@@ -199,22 +206,81 @@ class Engine:
             ids[index, : len(row)] = torch.tensor(row, dtype=torch.long)
             mask[index, : len(row)] = 1
         wanted = (mask[:, 1:] > 0) if score is None else (score[:, 1:] & (mask[:, 1:] > 0))
-        hidden = base.get_decoder()(input_ids=ids[:, :-1], attention_mask=mask[:, :-1]).last_hidden_state
+        # hidden[i, t] is the decoder's output at position t of sequence i, which predicts token t + 1.
+        hidden = None
+        groups, alone = self._shared_prefix_groups(tokens, wanted)
+        if alone:
+            rows = torch.tensor(alone)
+            alone_hidden = base.get_decoder()(input_ids=ids[rows, :-1], attention_mask=mask[rows, :-1]).last_hidden_state
+            hidden = alone_hidden.new_zeros((len(tokens), length - 1, alone_hidden.shape[-1]))
+            hidden = hidden.index_put((rows,), alone_hidden)
+        for members, start in groups:
+            group_hidden = self._hidden_after_shared_prefix([tokens[index] for index in members], start)
+            if hidden is None:
+                hidden = group_hidden.new_zeros((len(tokens), length - 1, group_hidden.shape[-1]))
+            rows = torch.tensor(members)
+            width = group_hidden.shape[1]
+            hidden = hidden.index_put(
+                (rows[:, None], torch.arange(start, start + width)[None, :]), group_hidden
+            )
         rows, columns = wanted.nonzero(as_tuple=True)
         targets = ids[:, 1:][rows, columns]
         selected = hidden[rows, columns]
         softcap = getattr(base.config, "final_logit_softcapping", None)
         pieces = []
         chunk = selected.shape[0] if torch.is_grad_enabled() else SCORE_CHUNK
-        for start in range(0, selected.shape[0], max(chunk, 1)):
-            logits = base.lm_head(selected[start : start + chunk]).float()
+        for begin in range(0, selected.shape[0], max(chunk, 1)):
+            logits = base.lm_head(selected[begin : begin + chunk]).float()
             if softcap:
                 logits = torch.tanh(logits / softcap) * softcap
-            picked = logits.gather(1, targets[start : start + chunk, None]).squeeze(1)
+            picked = logits.gather(1, targets[begin : begin + chunk, None]).squeeze(1)
             pieces.append(picked - torch.logsumexp(logits, dim=1))
         values = torch.cat(pieces) if pieces else hidden.new_zeros(0)
         out = hidden.new_zeros((len(tokens), length))
         return out.index_put((rows, columns + 1), values)
+
+    def _shared_prefix_groups(
+        self, tokens: list[list[int]], wanted: torch.Tensor
+    ) -> tuple[list[tuple[list[int], int]], list[int]]:
+        """Sequences whose tokens before the first scored prediction are identical, as
+        ``(members, start)`` where ``start`` is the first position whose output is scored; the rest
+        run whole. Activation checkpointing turns the key/value cache off, so it shares nothing."""
+        if self.settings.get("gradient_checkpointing"):
+            return [], list(range(len(tokens)))
+        by_prefix: dict[tuple[int, ...], list[int]] = {}
+        alone: list[int] = []
+        for index, row in enumerate(tokens):
+            scored = wanted[index].nonzero()
+            start = int(scored[0]) if len(scored) > 0 else 0
+            if start < MIN_SHARED_PREFIX:
+                alone.append(index)
+                continue
+            by_prefix.setdefault(tuple(row[:start]), []).append(index)
+        groups = []
+        for prefix, members in by_prefix.items():
+            if len(members) > 1:
+                groups.append((members, len(prefix)))
+            else:
+                alone.extend(members)
+        return groups, sorted(alone)
+
+    def _hidden_after_shared_prefix(self, rows: list[list[int]], start: int) -> torch.Tensor:
+        """Decoder outputs at positions ``start`` .. (longest row − 2) for rows sharing ``rows[0][:start]``:
+        the prefix runs once with a key/value cache, repeated for every row, then the rest of the rows
+        run as one right-padded batch on top of it."""
+        decoder = self.model.get_base_model().get_decoder()
+        prefix = torch.tensor([rows[0][:start]], dtype=torch.long)
+        cache = decoder(input_ids=prefix, use_cache=True).cache
+        cache.batch_repeat_interleave(len(rows))
+        width = max(len(row) for row in rows) - 1 - start
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), start + width), dtype=torch.long)
+        mask[:, :start] = 1
+        for index, row in enumerate(rows):
+            rest = row[start:-1]
+            ids[index, : len(rest)] = torch.tensor(rest, dtype=torch.long)
+            mask[index, start : start + len(rest)] = 1
+        return decoder(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).last_hidden_state
 
     # ---- save / load ----------------------------------------------------------------------------------
     def save(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:

@@ -155,6 +155,45 @@ def test_on_policy_batches_need_no_sampler_logprobs_and_take_a_kl_penalty(tiny_m
     assert with_kl["metrics"]["kl_sum"] == pytest.approx(0.0, abs=1e-5)
 
 
+def test_a_shared_prompt_runs_once_with_the_same_logprobs_and_gradients(tiny_model, monkeypatch):
+    """GRPO's groups (and DPO's pairs) share their prompt; running it once must change nothing but time."""
+    from tailor_worker import engine as engine_module
+
+    generator = torch.Generator().manual_seed(11)
+    prompts = [torch.randint(3, 96, (12,), generator=generator).tolist() for _ in range(2)]
+    sequences = []
+    for index in range(7):  # two groups of three, and one sequence alone
+        prompt = prompts[index % 2] if index < 6 else prompts[0][:9]
+        completion = torch.randint(3, 96, (3 + index,), generator=generator).tolist()
+        weights = [0.0] * len(prompt) + [1.0] * len(completion)
+        sequences.append({"tokens": prompt + completion, "weights": weights, "advantages": [w * (index % 3 - 1) for w in weights]})
+
+    def run(min_shared: int) -> tuple[dict, list[torch.Tensor]]:
+        monkeypatch.setattr(engine_module, "MIN_SHARED_PREFIX", min_shared)
+        engine = new_engine(tiny_model)
+        engine.forward_backward({"loss": "cross_entropy", "sequences": sequences}, print)
+        engine.optim_step({"lr": 0.05}, print)  # B != 0, so the adapter shapes the prompt's keys and values
+        groups, alone = engine._shared_prefix_groups([s["tokens"] for s in sequences], _wanted(sequences))
+        reply = engine.forward_backward({"loss": "ppo", "sequences": sequences, "return_logprobs": True}, print)
+        grads = [p.grad.clone() for p in engine.model.parameters() if p.requires_grad]
+        return {"reply": reply, "groups": groups, "alone": alone}, grads
+
+    shared, shared_grads = run(8)
+    whole, whole_grads = run(10_000)
+    assert [sorted(members) for members, _ in shared["groups"]] == [[0, 2, 4], [1, 3, 5]]
+    assert shared["alone"] == [6] and whole["groups"] == []
+    assert flat(shared["reply"]["logprobs"]) == pytest.approx(flat(whole["reply"]["logprobs"]), abs=1e-5)
+    assert shared["reply"]["loss"] == pytest.approx(whole["reply"]["loss"], abs=1e-6)
+    for a, b in zip(shared_grads, whole_grads):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def _wanted(sequences: list[dict]) -> torch.Tensor:
+    length = max(len(s["tokens"]) for s in sequences)
+    rows = [[w > 0 for w in s["weights"]] + [False] * (length - len(s["weights"])) for s in sequences]
+    return torch.tensor(rows)[:, 1:]
+
+
 def test_bad_requests_are_engine_errors(tiny_model):
     engine = Engine()
     with pytest.raises(EngineError, match="create"):

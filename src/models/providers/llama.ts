@@ -225,8 +225,11 @@ async function sampleOnce(
     { confidence: settings.logprobs, probabilities: settings.topLogprobs > 0 },
     {
       temperature: settings.temperature,
-      topP: settings.topP,
-      topK: settings.topK,
+      // "No limit" goes to node-llama-cpp as null, which leaves the filter out of llama.cpp's sampler
+      // chain: it turns top-k 0 into a top-k over the whole vocabulary, sorting every logit for every
+      // token, which made sampling at temperature 1 several times slower than greedy (bench/grpo).
+      topP: (settings.topP < 1 ? settings.topP : null) as number,
+      topK: (settings.topK > 0 ? settings.topK : null) as number,
       seed: settings.seed,
       grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined,
     },
