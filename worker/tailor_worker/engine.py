@@ -242,27 +242,38 @@ class Engine:
     def _shared_prefix_groups(
         self, tokens: list[list[int]], wanted: torch.Tensor
     ) -> tuple[list[tuple[list[int], int]], list[int]]:
-        """Sequences whose tokens before the first scored prediction are identical, as
-        ``(members, start)`` where ``start`` is the first position whose output is scored; the rest
-        run whole. Activation checkpointing turns the key/value cache off, so it shares nothing."""
-        if self.settings.get("gradient_checkpointing"):
+        """Sequences that can run a common prefix once, as ``(members, prefix length)``, and the rest,
+        which run whole. First choice: sequences whose tokens before their first scored prediction are
+        identical (the samples of one prompt, a DPO pair). Failing that, all sequences with their
+        longest common prefix, cut before any scored prediction (SFT examples sharing the task's system
+        prompt and instructions). Activation checkpointing turns the key/value cache off, so then
+        nothing is shared."""
+        if self.settings.get("gradient_checkpointing") or len(tokens) < 2:
             return [], list(range(len(tokens)))
-        by_prefix: dict[tuple[int, ...], list[int]] = {}
-        alone: list[int] = []
-        for index, row in enumerate(tokens):
+        starts = []
+        for index in range(len(tokens)):
             scored = wanted[index].nonzero()
-            start = int(scored[0]) if len(scored) > 0 else 0
-            if start < MIN_SHARED_PREFIX:
-                alone.append(index)
-                continue
-            by_prefix.setdefault(tuple(row[:start]), []).append(index)
-        groups = []
-        for prefix, members in by_prefix.items():
-            if len(members) > 1:
-                groups.append((members, len(prefix)))
-            else:
-                alone.extend(members)
-        return groups, sorted(alone)
+            starts.append(int(scored[0]) if len(scored) > 0 else len(tokens[index]) - 1)
+        by_prompt: dict[tuple[int, ...], list[int]] = {}
+        for index, row in enumerate(tokens):
+            if starts[index] >= MIN_SHARED_PREFIX:
+                by_prompt.setdefault(tuple(row[: starts[index]]), []).append(index)
+        groups = [(members, len(prompt)) for prompt, members in by_prompt.items() if len(members) > 1]
+        grouped = {index for members, _ in groups for index in members}
+        alone = [index for index in range(len(tokens)) if index not in grouped]
+        if groups or len(alone) < 2:
+            return groups, alone
+        common = min(starts)
+        first = tokens[0]
+        for row in tokens[1:]:
+            limit = min(common, len(row))
+            position = 0
+            while position < limit and row[position] == first[position]:
+                position += 1
+            common = position
+        if common < MIN_SHARED_PREFIX:
+            return [], alone
+        return [(list(range(len(tokens))), common)], []
 
     def _hidden_after_shared_prefix(self, rows: list[list[int]], start: int) -> torch.Tensor:
         """Decoder outputs at positions ``start`` .. (longest row − 2) for rows sharing ``rows[0][:start]``:

@@ -188,6 +188,36 @@ def test_a_shared_prompt_runs_once_with_the_same_logprobs_and_gradients(tiny_mod
         assert torch.allclose(a, b, atol=1e-6)
 
 
+def test_sft_examples_run_their_common_system_prompt_once(tiny_model, monkeypatch):
+    """Different notes after the same instructions: the common part runs once, nothing else changes."""
+    from tailor_worker import engine as engine_module
+
+    generator = torch.Generator().manual_seed(5)
+    system = torch.randint(3, 96, (10,), generator=generator).tolist()
+    sequences = []
+    for index in range(4):
+        note = torch.randint(3, 96, (4 + index,), generator=generator).tolist()
+        answer = torch.randint(3, 96, (3 + index % 2,), generator=generator).tolist()
+        sequences.append({"tokens": system + note + answer, "weights": [0.0] * (10 + len(note)) + [1.0] * len(answer)})
+
+    def run(min_shared: int) -> tuple[dict, list[torch.Tensor], list]:
+        monkeypatch.setattr(engine_module, "MIN_SHARED_PREFIX", min_shared)
+        engine = new_engine(tiny_model)
+        engine.forward_backward({"loss": "cross_entropy", "sequences": sequences}, print)
+        engine.optim_step({"lr": 0.05}, print)
+        groups = engine._shared_prefix_groups([s["tokens"] for s in sequences], _wanted(sequences))
+        reply = engine.forward_backward({"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print)
+        return reply, [p.grad.clone() for p in engine.model.parameters() if p.requires_grad], groups
+
+    shared, shared_grads, groups = run(8)
+    whole, whole_grads, no_groups = run(10_000)
+    assert groups[0] == [([0, 1, 2, 3], 10)] and no_groups == ([], [0, 1, 2, 3])
+    assert flat(shared["logprobs"]) == pytest.approx(flat(whole["logprobs"]), abs=1e-5)
+    assert shared["loss"] == pytest.approx(whole["loss"], abs=1e-6)
+    for a, b in zip(shared_grads, whole_grads):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
 def _wanted(sequences: list[dict]) -> torch.Tensor:
     length = max(len(s["tokens"]) for s in sequences)
     rows = [[w > 0 for w in s["weights"]] + [False] * (length - len(s["weights"])) for s in sequences]
