@@ -20,6 +20,7 @@ import type {
 } from '../../spec/chat-model.js';
 import { ProviderError } from '../../spec/errors.js';
 import type { LoraAdapterReference } from '../../spec/model-reference.js';
+import { checkBatchOrderInternals, sequenceOrderedBatches } from './llama-batch-order.js';
 import {
   type ChatFormat,
   chatFormatFor,
@@ -65,8 +66,10 @@ export function createLlamaModel(options: LlamaModelOptions): ChatModel {
     state ??= (async () => {
       const model = await loadLlamaModel(options.modelPath, options);
       const threads = resolveThreads(options.threads);
+      let created: LlamaContext | undefined;
       const context = await model.createContext({
         sequences: options.parallel,
+        batching: { itemPrioritizationStrategy: sequenceOrderedBatches(() => created) },
         contextSize: options.contextSize,
         threads,
         // Flash attention is faster on CPU here and, with sampling serialised, makes a sequence's
@@ -83,6 +86,8 @@ export function createLlamaModel(options: LlamaModelOptions): ChatModel {
             }
           : {}),
       });
+      created = context;
+      checkBatchOrderInternals(context);
       serializeSampling(context);
       return {
         model,
