@@ -5,11 +5,14 @@
  * samples from), the same prompts in the same chat template, group size, prompts per step, completion
  * length, temperature, LoRA settings, learning rate, thread count and reward function (a JSON object
  * with two given keys; `src/test-support/json-keys-reward.mjs` and its Python twin in trl_peer.py).
- * Reported: seconds per step (Tailor split into sampling, scoring and learning), and the ratio.
- * Target: Tailor <= 0.5x TRL's time per step.
+ * Reported per completion length: seconds per step (Tailor split into sampling, scoring and learning),
+ * the mean completion length each side sampled, and the ratio. Target: Tailor <= 0.5x TRL's time per
+ * step. The ratio depends on the length: TRL's generation costs a Python step per token, so the longer
+ * the completions, the larger Tailor's lead; 64 tokens is a short job, the reference task's summaries
+ * are ~160 tokens.
  *
  * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
- * Usage: node --import tsx bench/grpo/run.ts [--steps 4] [--prompts-per-step 2] [--group-size 4] [--max-tokens 64]
+ * Usage: node --import tsx bench/grpo/run.ts [--steps 4] [--prompts-per-step 2] [--group-size 4] [--max-tokens 64,128]
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,13 +41,13 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '4' },
     'prompts-per-step': { type: 'string', default: '2' },
     'group-size': { type: 'string', default: '4' },
-    'max-tokens': { type: 'string', default: '64' },
+    'max-tokens': { type: 'string', default: '64,128' },
   },
 });
 const steps = Number(values.steps);
 const promptsPerStep = Number(values['prompts-per-step']);
 const groupSize = Number(values['group-size']);
-const maxTokens = Number(values['max-tokens']);
+const lengths = values['max-tokens'].split(',').map(Number);
 const rank = 16;
 const alpha = 32;
 const learningRate = 1e-5;
@@ -79,52 +82,14 @@ const graders = await Promise.all(
   })),
 );
 
-// ---- Tailor ----
-const worker = await TrainingWorker.start();
-await worker.create({
-  base: { gguf: basePath },
-  lora: { rank, alpha },
-  seed: 0,
-  threads,
-  cache_dir: workerCacheDirectory,
-});
 const tokenizer = createChatTokenizer(await loadLlamaModel(basePath, { gpu: 'off', threads }));
-const runDirectory = join(workDirectory, 'tailor');
-await runGrpo({
-  config: grpoConfigSchema.parse({
-    lora: { rank, alpha },
-    steps,
-    promptsPerStep,
-    groupSize,
-    maxTokens,
-    temperature: 1,
-    topK: 0,
-    learningRate,
-    evalEvery: 1_000_000,
-    checkpointEvery: 1_000_000,
-  }),
-  runDirectory,
-  task,
-  prompts: records,
-  validation: [],
-  graders,
-  worker,
-  tokenizer,
-  samplerFor: (adapterFile) =>
-    createLlamaModel({
-      id: `llama:bench+lora:${adapterFile}`,
-      modelPath: basePath,
-      adapters: [{ path: adapterFile, scale: 1 }],
-      contextSize: 512,
-      parallel: promptsPerStep * groupSize,
-      defaultMaxTokens: maxTokens,
-      gpu: 'off',
-      threads,
-    }),
-  releaseAdapter: (adapterFile) => releaseLoraAdapter(basePath, adapterFile),
-});
-await worker.close();
-await disposeLlamaRuntime();
+const cached = dequantisedSmolLM2();
+const prompts = join(workDirectory, 'trl-prompts.jsonl');
+writeFileSync(
+  prompts,
+  records.map((record) => JSON.stringify({ prompt: promptMessages(task, record) })).join('\n'),
+);
+
 interface TailorStep {
   type: string;
   tokens: number;
@@ -135,57 +100,112 @@ interface TailorStep {
   rewardMean: number;
   sampledTokens: number;
 }
-const tailorSteps = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as TailorStep)
-  .filter((line) => line.type === 'train');
-const tailorSeconds = tailorSteps.map((step) => step.tokens / step.tokensPerSecond);
-const part = (key: 'sampleSeconds' | 'scoreSeconds' | 'learnSeconds') =>
-  mean(tailorSteps.map((step) => step[key]));
-
-// ---- TRL, on the worker's float32 weights of the same GGUF ----
-const cached = dequantisedSmolLM2();
-const prompts = join(workDirectory, 'trl-prompts.jsonl');
-writeFileSync(
-  prompts,
-  records.map((record) => JSON.stringify({ prompt: promptMessages(task, record) })).join('\n'),
-);
-const out = join(workDirectory, 'trl.json');
-execFileSync(
-  defaultWorkerPython(),
-  [
-    join(import.meta.dirname, 'trl_peer.py'),
-    ...['--model', cached, '--gguf', basePath, '--prompts', prompts, '--steps', String(steps)],
-    ...['--prompts-per-step', String(promptsPerStep), '--group-size', String(groupSize)],
-    ...['--max-tokens', String(maxTokens), '--rank', String(rank), '--alpha', String(alpha)],
-    ...['--lr', String(learningRate), '--threads', String(threads), '--out', out],
-  ],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } },
-);
-const peer = JSON.parse(readFileSync(out, 'utf8')) as {
+interface PeerResult {
   step_seconds: number[];
   rewards: number[];
+  completion_mean_tokens: number[];
   peak_rss_mb: number;
-};
+}
 
-const tailorPerStep = mean(tailorSeconds);
-const peerPerStep = mean(peer.step_seconds);
+// ---- Tailor: llama.cpp samples with the current adapter, the worker learns ----
+async function runTailor(maxTokens: number): Promise<TailorStep[]> {
+  const worker = await TrainingWorker.start();
+  await worker.create({
+    base: { gguf: basePath },
+    lora: { rank, alpha },
+    seed: 0,
+    threads,
+    cache_dir: workerCacheDirectory,
+  });
+  const runDirectory = join(workDirectory, `tailor-${maxTokens}`);
+  await runGrpo({
+    config: grpoConfigSchema.parse({
+      lora: { rank, alpha },
+      steps,
+      promptsPerStep,
+      groupSize,
+      maxTokens,
+      temperature: 1,
+      topK: 0,
+      learningRate,
+      evalEvery: 1_000_000,
+      checkpointEvery: 1_000_000,
+    }),
+    runDirectory,
+    task,
+    prompts: records,
+    validation: [],
+    graders,
+    worker,
+    tokenizer,
+    samplerFor: (adapterFile) =>
+      createLlamaModel({
+        id: `llama:bench+lora:${adapterFile}`,
+        modelPath: basePath,
+        adapters: [{ path: adapterFile, scale: 1 }],
+        contextSize: 512,
+        parallel: promptsPerStep * groupSize,
+        defaultMaxTokens: maxTokens,
+        gpu: 'off',
+        threads,
+      }),
+    releaseAdapter: (adapterFile) => releaseLoraAdapter(basePath, adapterFile),
+  });
+  await worker.close();
+  return readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as TailorStep)
+    .filter((line) => line.type === 'train');
+}
+
+// ---- TRL, on the worker's float32 weights of the same GGUF ----
+function runTrl(maxTokens: number): PeerResult {
+  const out = join(workDirectory, `trl-${maxTokens}.json`);
+  execFileSync(
+    defaultWorkerPython(),
+    [
+      join(import.meta.dirname, 'trl_peer.py'),
+      ...['--model', cached, '--gguf', basePath, '--prompts', prompts, '--steps', String(steps)],
+      ...['--prompts-per-step', String(promptsPerStep), '--group-size', String(groupSize)],
+      ...['--max-tokens', String(maxTokens), '--rank', String(rank), '--alpha', String(alpha)],
+      ...['--lr', String(learningRate), '--threads', String(threads), '--out', out],
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } },
+  );
+  return JSON.parse(readFileSync(out, 'utf8')) as PeerResult;
+}
+
+const rows: string[] = [];
+const details: string[] = [];
+for (const maxTokens of lengths) {
+  const tailorSteps = await runTailor(maxTokens);
+  const peer = runTrl(maxTokens);
+  const tailorSeconds = tailorSteps.map((step) => step.tokens / step.tokensPerSecond);
+  const part = (key: 'sampleSeconds' | 'scoreSeconds' | 'learnSeconds') =>
+    mean(tailorSteps.map((step) => step[key]));
+  const tailorPerStep = mean(tailorSeconds);
+  const peerPerStep = mean(peer.step_seconds);
+  const samples = promptsPerStep * groupSize;
+  const tailorLength = mean(tailorSteps.map((step) => step.sampledTokens / samples));
+  rows.push(
+    `| ${maxTokens} | ${tailorPerStep.toFixed(1)} (${part('sampleSeconds').toFixed(1)} / ${part('scoreSeconds').toFixed(2)} / ${part('learnSeconds').toFixed(1)}) | ${peerPerStep.toFixed(1)} | ${tailorLength.toFixed(0)} / ${mean(peer.completion_mean_tokens).toFixed(0)} | ${mean(tailorSteps.map((step) => step.rewardMean)).toFixed(3)} / ${mean(peer.rewards).toFixed(3)} | **${(tailorPerStep / peerPerStep).toFixed(2)}x** |`,
+  );
+  details.push(
+    `${maxTokens} tokens: Tailor steps ${tailorSeconds.map((value) => value.toFixed(1)).join(', ')} s; TRL steps ${peer.step_seconds.map((value) => value.toFixed(1)).join(', ')} s`,
+  );
+}
+await disposeLlamaRuntime();
+
 console.log(
-  `\nbench/grpo · SmolLM2-135M-Instruct · ${steps} steps x ${promptsPerStep} prompts x ${groupSize} samples · up to ${maxTokens} tokens · LoRA r${rank}/a${alpha} · ${threads} threads\n`,
+  `\nbench/grpo · SmolLM2-135M-Instruct · ${steps} steps x ${promptsPerStep} prompts x ${groupSize} samples · LoRA r${rank}/a${alpha} · ${threads} threads\n`,
 );
-console.log('| | seconds per step | sampling | scoring | learning | mean reward |');
+console.log(
+  '| max tokens | Tailor s/step (sample / score / learn) | TRL GRPOTrainer s/step | mean completion tokens (Tailor / TRL) | mean reward (Tailor / TRL) | Tailor / TRL (target <= 0.5x) |',
+);
 console.log('| --- | --- | --- | --- | --- | --- |');
-console.log(
-  `| Tailor (llama.cpp samples, worker learns) | ${tailorPerStep.toFixed(1)} | ${part('sampleSeconds').toFixed(1)} | ${part('scoreSeconds').toFixed(2)} | ${part('learnSeconds').toFixed(1)} | ${mean(tailorSteps.map((step) => step.rewardMean)).toFixed(3)} |`,
-);
-console.log(
-  `| TRL GRPOTrainer (transformers generate) | ${peerPerStep.toFixed(1)} | – | – | – | ${mean(peer.rewards).toFixed(3)} |`,
-);
-console.log(`\nTailor / TRL time per step: ${(tailorPerStep / peerPerStep).toFixed(2)}x (target <= 0.5x)`);
-console.log(
-  `Tailor steps: ${tailorSeconds.map((value) => value.toFixed(1)).join(', ')} s; TRL steps: ${peer.step_seconds.map((value) => value.toFixed(1)).join(', ')} s`,
-);
+for (const row of rows) console.log(row);
+console.log(`\n${details.join('\n')}`);
 
 function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);

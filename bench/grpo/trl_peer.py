@@ -2,8 +2,8 @@
 completion length, LoRA settings, threads and reward as Tailor's GRPO in bench/grpo/run.ts.
 
 Prints nothing; writes one JSON object to --out: the wall-clock seconds of each optimiser step
-(TRL generates, scores and learns inside its training step), the mean reward per step and the peak
-resident memory.
+(TRL generates, scores and learns inside its training step), the mean reward and mean completion
+length per step, and the peak resident memory.
 """
 
 import argparse
@@ -123,10 +123,14 @@ def main() -> None:
     )
     trainer.train()
     rewards = [entry["reward"] for entry in trainer.state.log_history if "reward" in entry]
+    lengths = [
+        entry["completions/mean_length"] for entry in trainer.state.log_history if "completions/mean_length" in entry
+    ]
     result = {
         "steps": trainer.state.global_step,
         "step_seconds": timer.seconds,
         "rewards": rewards,
+        "completion_mean_tokens": lengths,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     Path(arguments.out).write_text(json.dumps(result) + "\n")

@@ -276,22 +276,33 @@ class Engine:
         return [(list(range(len(tokens))), common)], []
 
     def _hidden_after_shared_prefix(self, rows: list[list[int]], start: int) -> torch.Tensor:
-        """Decoder outputs at positions ``start`` .. (longest row − 2) for rows sharing ``rows[0][:start]``:
-        the prefix runs once with a key/value cache, repeated for every row, then the rest of the rows
-        run as one right-padded batch on top of it."""
-        decoder = self.model.get_base_model().get_decoder()
+        """Decoder outputs at positions ``start`` .. (longest row − 2) for rows sharing ``rows[0][:start]``.
+        The prefix runs once with a key/value cache; the rest of the rows run on top of copies of it, in
+        batches of similar length (sampled completions differ a lot in length, and padding them all to
+        the longest cost more than the shared prefix saved)."""
+        from transformers import DynamicCache  # noqa: PLC0415
+
+        base = self.model.get_base_model()
+        decoder = base.get_decoder()
         prefix = torch.tensor([rows[0][:start]], dtype=torch.long)
-        cache = decoder(input_ids=prefix, use_cache=True).cache
-        cache.batch_repeat_interleave(len(rows))
+        shared = [(layer.keys, layer.values) for layer in decoder(input_ids=prefix, use_cache=True).cache.layers]
         width = max(len(row) for row in rows) - 1 - start
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), start + width), dtype=torch.long)
-        mask[:, :start] = 1
-        for index, row in enumerate(rows):
-            rest = row[start:-1]
-            ids[index, : len(rest)] = torch.tensor(rest, dtype=torch.long)
-            mask[index, start : start + len(rest)] = 1
-        return decoder(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).last_hidden_state
+        outputs: list[torch.Tensor | None] = [None] * len(rows)
+        for batch in _similar_lengths([len(row) - 1 - start for row in rows]):
+            longest = len(rows[batch[0]]) - 1 - start
+            ids = torch.zeros((len(batch), longest), dtype=torch.long)
+            mask = torch.zeros((len(batch), start + longest), dtype=torch.long)
+            mask[:, :start] = 1
+            for slot, index in enumerate(batch):
+                rest = rows[index][start:-1]
+                ids[slot, : len(rest)] = torch.tensor(rest, dtype=torch.long)
+                mask[slot, start : start + len(rest)] = 1
+            repeated = [(keys.expand(len(batch), -1, -1, -1), values.expand(len(batch), -1, -1, -1)) for keys, values in shared]
+            cache = DynamicCache(ddp_cache_data=repeated, config=base.config)
+            hidden = decoder(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).last_hidden_state
+            for slot, index in enumerate(batch):
+                outputs[index] = torch.nn.functional.pad(hidden[slot], (0, 0, 0, width - longest))
+        return torch.stack(outputs)
 
     # ---- save / load ----------------------------------------------------------------------------------
     def save(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -361,6 +372,21 @@ class Engine:
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
+
+
+def _similar_lengths(lengths: list[int], waste: float = 0.25) -> list[list[int]]:
+    """Indexes grouped into batches, longest first, where padding to the batch's longest row adds at most
+    ``waste`` of the batch's real tokens."""
+    batches: list[list[int]] = []
+    for index in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        batch = batches[-1] if batches else None
+        if batch is not None:
+            padded = lengths[batch[0]] * (len(batch) + 1)
+            if padded <= (1 + waste) * (sum(lengths[i] for i in batch) + lengths[index]):
+                batch.append(index)
+                continue
+        batches.append([index])
+    return batches
 
 
 def _sequences(value: Any, weights_required: bool = True) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
-import type { BatchItem, LlamaContext } from 'node-llama-cpp';
+import type { BatchItem, LlamaContext, Token } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
 import { checkBatchOrderInternals, sequenceOrderedBatches, shareBatch } from './llama-batch-order.js';
 
 const item = (length: number): BatchItem => ({
-  tokens: Array.from({ length }, (_, index) => index),
-  logits: Array.from({ length }, () => false),
+  tokens: Array.from({ length }, (_, index) => index as Token),
+  logits: Array.from({ length }, () => undefined),
   evaluationPriority: 5,
 });
 
