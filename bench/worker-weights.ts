@@ -1,6 +1,8 @@
-import { readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultWorkerPython } from '../src/train/worker-client.js';
 
 /** Where the training worker keeps the float32 weights it dequantises from a GGUF. */
 export const workerCacheDirectory = join(homedir(), '.cache', 'tailor', 'worker');
@@ -17,4 +19,13 @@ export function dequantisedSmolLM2(): string {
   if (!newest)
     throw new Error(`no dequantised SmolLM2 in ${workerCacheDirectory}: run the worker on it first`);
   return newest;
+}
+
+/** Runs a Python peer (a TRL script) in the worker's venv; it writes its result as JSON to `out`. */
+export function runPythonPeer<T>(script: string, args: string[], out: string): T {
+  execFileSync(defaultWorkerPython(), [script, ...args, '--out', out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' },
+  });
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
 }

@@ -14,7 +14,6 @@
  * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
  * Usage: node --import tsx bench/grpo/run.ts [--steps 4] [--prompts-per-step 2] [--group-size 4] [--max-tokens 64,128]
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +32,8 @@ import {
 } from '../../src/models/providers/llama-runtime.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { grpoConfigSchema, runGrpo } from '../../src/train/grpo.js';
-import { defaultWorkerPython, TrainingWorker } from '../../src/train/worker-client.js';
-import { dequantisedSmolLM2, workerCacheDirectory } from '../worker-weights.js';
+import { TrainingWorker } from '../../src/train/worker-client.js';
+import { dequantisedSmolLM2, runPythonPeer, workerCacheDirectory } from '../worker-weights.js';
 
 const { values } = parseArgs({
   options: {
@@ -161,19 +160,16 @@ async function runTailor(maxTokens: number): Promise<TailorStep[]> {
 
 // ---- TRL, on the worker's float32 weights of the same GGUF ----
 function runTrl(maxTokens: number): PeerResult {
-  const out = join(workDirectory, `trl-${maxTokens}.json`);
-  execFileSync(
-    defaultWorkerPython(),
+  return runPythonPeer<PeerResult>(
+    join(import.meta.dirname, 'trl_peer.py'),
     [
-      join(import.meta.dirname, 'trl_peer.py'),
       ...['--model', cached, '--gguf', basePath, '--prompts', prompts, '--steps', String(steps)],
       ...['--prompts-per-step', String(promptsPerStep), '--group-size', String(groupSize)],
       ...['--max-tokens', String(maxTokens), '--rank', String(rank), '--alpha', String(alpha)],
-      ...['--lr', String(learningRate), '--threads', String(threads), '--out', out],
+      ...['--lr', String(learningRate), '--threads', String(threads)],
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } },
+    join(workDirectory, `trl-${maxTokens}.json`),
   );
-  return JSON.parse(readFileSync(out, 'utf8')) as PeerResult;
 }
 
 const rows: string[] = [];

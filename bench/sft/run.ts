@@ -11,7 +11,6 @@
  * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
  * Usage: node --import tsx bench/sft/run.ts [--steps 4] [--batch-size 8] [--micro-batch-size 4]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +26,8 @@ import {
 } from '../../src/models/providers/llama-runtime.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { runSft, sftConfigSchema } from '../../src/train/sft.js';
-import { defaultWorkerPython, TrainingWorker } from '../../src/train/worker-client.js';
-import { dequantisedSmolLM2, workerCacheDirectory } from '../worker-weights.js';
+import { TrainingWorker } from '../../src/train/worker-client.js';
+import { dequantisedSmolLM2, runPythonPeer, workerCacheDirectory } from '../worker-weights.js';
 
 const { values } = parseArgs({
   options: {
@@ -127,22 +126,18 @@ interface PeerResult {
   peak_rss_mb: number;
   losses: number[];
 }
-const runTrl = (checkpointing: boolean): PeerResult => {
-  const out = join(workDirectory, `trl-${checkpointing}.json`);
-  execFileSync(
-    defaultWorkerPython(),
+const runTrl = (checkpointing: boolean): PeerResult =>
+  runPythonPeer<PeerResult>(
+    join(import.meta.dirname, 'trl_peer.py'),
     [
-      join(import.meta.dirname, 'trl_peer.py'),
       ...['--model', cached, '--gguf', basePath, '--data', data, '--steps', String(steps)],
       ...['--batch-size', String(batchSize), '--micro-batch-size', String(microBatchSize)],
       ...['--rank', String(rank), '--alpha', String(alpha), '--lr', String(learningRate)],
-      ...['--threads', String(threads), '--max-length', String(maxLength), '--out', out],
+      ...['--threads', String(threads), '--max-length', String(maxLength)],
       ...['--gradient-checkpointing', String(checkpointing)],
     ],
-    { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } },
+    join(workDirectory, `trl-${checkpointing}.json`),
   );
-  return JSON.parse(readFileSync(out, 'utf8')) as PeerResult;
-};
 // TRL's default (activation checkpointing on: less memory, more compute) and the same without it.
 const peers = [
   { name: 'TRL SFTTrainer, default (checkpointing)', result: runTrl(true) },
