@@ -194,10 +194,11 @@ class Engine:
         """Per-token log-probabilities ``[batch, length]``; only positions in ``score`` (default: all
         real tokens) go through the output layer, which is a large share of the work on small models.
 
-        Sequences that share a prompt (GRPO's group of samples, DPO's chosen and rejected) run that
-        prompt once: its keys and values are computed a single time and repeated for each sequence, so
-        gradients from every sequence flow back into the one prompt computation. The result is the same
-        as running each sequence whole; the prompt's share of the work is saved."""
+        Sequences that begin alike (GRPO's samples of one prompt, DPO's chosen and rejected, SFT
+        examples after the same instructions) run that beginning once: its keys and values are computed
+        a single time and repeated for each sequence, so gradients from every sequence flow back into
+        the one computation. The result is the same as running each sequence whole; the shared part's
+        share of the work is saved."""
         base = self.model.get_base_model()
         length = max(len(row) for row in tokens)
         ids = torch.zeros((len(tokens), length), dtype=torch.long)
@@ -250,30 +251,29 @@ class Engine:
         nothing is shared."""
         if self.settings.get("gradient_checkpointing") or len(tokens) < 2:
             return [], list(range(len(tokens)))
-        starts = []
-        for index in range(len(tokens)):
-            scored = wanted[index].nonzero()
-            starts.append(int(scored[0]) if len(scored) > 0 else len(tokens[index]) - 1)
+        # Only sequences with something scored share: their first scored prediction leaves at least
+        # one token to run after the prefix.
+        starts = {index: int(row.nonzero()[0]) for index, row in enumerate(wanted) if bool(row.any())}
         by_prompt: dict[tuple[int, ...], list[int]] = {}
-        for index, row in enumerate(tokens):
-            if starts[index] >= MIN_SHARED_PREFIX:
-                by_prompt.setdefault(tuple(row[: starts[index]]), []).append(index)
+        for index, start in starts.items():
+            if start >= MIN_SHARED_PREFIX:
+                by_prompt.setdefault(tuple(tokens[index][:start]), []).append(index)
         groups = [(members, len(prompt)) for prompt, members in by_prompt.items() if len(members) > 1]
         grouped = {index for members, _ in groups for index in members}
         alone = [index for index in range(len(tokens)) if index not in grouped]
-        if groups or len(alone) < 2:
+        candidates = [index for index in alone if index in starts]
+        if groups or len(candidates) < 2:
             return groups, alone
-        common = min(starts)
-        first = tokens[0]
-        for row in tokens[1:]:
-            limit = min(common, len(row))
+        common = min(starts[index] for index in candidates)
+        first = tokens[candidates[0]]
+        for index in candidates[1:]:
             position = 0
-            while position < limit and row[position] == first[position]:
+            while position < common and tokens[index][position] == first[position]:
                 position += 1
             common = position
         if common < MIN_SHARED_PREFIX:
             return [], alone
-        return [(list(range(len(tokens))), common)], []
+        return [(candidates, common)], [index for index in alone if index not in starts]
 
     def _hidden_after_shared_prefix(self, rows: list[list[int]], start: int) -> torch.Tensor:
         """Decoder outputs at positions ``start`` .. (longest row − 2) for rows sharing ``rows[0][:start]``.

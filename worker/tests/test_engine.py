@@ -199,6 +199,8 @@ def test_sft_examples_run_their_common_system_prompt_once(tiny_model, monkeypatc
         note = torch.randint(3, 96, (4 + index,), generator=generator).tolist()
         answer = torch.randint(3, 96, (3 + index % 2,), generator=generator).tolist()
         sequences.append({"tokens": system + note + answer, "weights": [0.0] * (10 + len(note)) + [1.0] * len(answer)})
+    # Nothing scored: it runs whole, and takes no part in the sharing.
+    sequences.append({"tokens": system + [5, 6], "weights": [0.0] * 12})
 
     def run(min_shared: int) -> tuple[dict, list[torch.Tensor], list]:
         monkeypatch.setattr(engine_module, "MIN_SHARED_PREFIX", min_shared)
@@ -211,7 +213,7 @@ def test_sft_examples_run_their_common_system_prompt_once(tiny_model, monkeypatc
 
     shared, shared_grads, groups = run(8)
     whole, whole_grads, no_groups = run(10_000)
-    assert groups[0] == [([0, 1, 2, 3], 10)] and no_groups == ([], [0, 1, 2, 3])
+    assert groups == ([([0, 1, 2, 3], 10)], [4]) and no_groups == ([], [0, 1, 2, 3, 4])
     assert flat(shared["logprobs"]) == pytest.approx(flat(whole["logprobs"]), abs=1e-5)
     assert shared["loss"] == pytest.approx(whole["loss"], abs=1e-6)
     for a, b in zip(shared_grads, whole_grads):
