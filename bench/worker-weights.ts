@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { defaultWorkerPython } from '../src/train/worker-client.js';
+import { defaultWorkerPython, TrainingWorker } from '../src/train/worker-client.js';
 
 /** Where the training worker keeps the float32 weights it dequantises from a GGUF. */
 export const workerCacheDirectory = join(homedir(), '.cache', 'tailor', 'worker');
@@ -28,4 +28,24 @@ export function runPythonPeer<T>(script: string, args: string[], out: string): T
     env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' },
   });
   return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
+
+/** A training worker on the GGUF with a fresh LoRA, as both benches' Tailor side starts one. */
+export async function startBenchWorker(options: {
+  gguf: string;
+  rank: number;
+  alpha: number;
+  threads: number;
+  activationCheckpointing?: boolean;
+}): Promise<TrainingWorker> {
+  const worker = await TrainingWorker.start();
+  await worker.create({
+    base: { gguf: options.gguf },
+    lora: { rank: options.rank, alpha: options.alpha },
+    seed: 0,
+    threads: options.threads,
+    cache_dir: workerCacheDirectory,
+    ...(options.activationCheckpointing ? { gradient_checkpointing: true } : {}),
+  });
+  return worker;
 }

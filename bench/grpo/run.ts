@@ -32,8 +32,7 @@ import {
 } from '../../src/models/providers/llama-runtime.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { grpoConfigSchema, runGrpo } from '../../src/train/grpo.js';
-import { TrainingWorker } from '../../src/train/worker-client.js';
-import { dequantisedSmolLM2, runPythonPeer, workerCacheDirectory } from '../worker-weights.js';
+import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';
 
 const { values } = parseArgs({
   options: {
@@ -108,14 +107,7 @@ interface PeerResult {
 
 // ---- Tailor: llama.cpp samples with the current adapter, the worker learns ----
 async function runTailor(maxTokens: number): Promise<TailorStep[]> {
-  const worker = await TrainingWorker.start();
-  await worker.create({
-    base: { gguf: basePath },
-    lora: { rank, alpha },
-    seed: 0,
-    threads,
-    cache_dir: workerCacheDirectory,
-  });
+  const worker = await startBenchWorker({ gguf: basePath, rank, alpha, threads });
   const runDirectory = join(workDirectory, `tailor-${maxTokens}`);
   await runGrpo({
     config: grpoConfigSchema.parse({

@@ -26,8 +26,7 @@ import {
 } from '../../src/models/providers/llama-runtime.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { runSft, sftConfigSchema } from '../../src/train/sft.js';
-import { TrainingWorker } from '../../src/train/worker-client.js';
-import { dequantisedSmolLM2, runPythonPeer, workerCacheDirectory } from '../worker-weights.js';
+import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,14 +66,12 @@ interface TailorResult {
   lastLoss: number;
 }
 async function runTailor(checkpointing: boolean): Promise<TailorResult> {
-  const worker = await TrainingWorker.start();
-  await worker.create({
-    base: { gguf: basePath },
-    lora: { rank, alpha },
-    seed: 0,
+  const worker = await startBenchWorker({
+    gguf: basePath,
+    rank,
+    alpha,
     threads,
-    cache_dir: workerCacheDirectory,
-    gradient_checkpointing: checkpointing,
+    activationCheckpointing: checkpointing,
   });
   const sftConfig = sftConfigSchema.parse({
     lora: { rank, alpha },
