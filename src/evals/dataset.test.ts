@@ -49,16 +49,16 @@ describe('per-record schema checks', () => {
   };
   const referenceSchema = {
     type: 'object',
-    properties: { vitals: { type: 'object', properties: { heart_rate_bpm: { type: 'integer' } } } },
+    properties: { vitals: { type: 'object', properties: { pulse: { type: 'integer' } } } },
     required: ['vitals'],
   };
 
   it('checks inputs and references against the task schemas, naming line and field', () => {
     const path = file(
       [
-        '{"id":"ok","input":{"note":"a fine note"},"reference":{"vitals":{"heart_rate_bpm":80}}}',
+        '{"id":"ok","input":{"note":"a fine note"},"reference":{"vitals":{"pulse":80}}}',
         '{"id":"short","input":{"note":"hi"},"reference":{"vitals":{}}}',
-        '{"id":"bad-ref","input":{"note":"a fine note"},"reference":{"vitals":{"heart_rate_bpm":"80"}}}',
+        '{"id":"bad-ref","input":{"note":"a fine note"},"reference":{"vitals":{"pulse":"80"}}}',
         '{"id":"no-ref","input":{"note":"a fine note"}}',
         '{"id":"text-ref","input":{"note":"a fine note"},"reference":"{\\"vitals\\""}',
       ].join('\n'),
@@ -76,7 +76,7 @@ describe('per-record schema checks', () => {
       `${path}:2: input does not match task.input.schema: input.note must NOT have fewer than 5 characters`,
     );
     expect(message).toContain(
-      `${path}:3: reference does not match task.output.schema: reference.vitals.heart_rate_bpm must be integer`,
+      `${path}:3: reference does not match task.output.schema: reference.vitals.pulse must be integer`,
     );
     expect(message).toContain(`${path}:5: reference is not JSON`);
   });

@@ -155,7 +155,7 @@ function checkReference(reference: unknown, where: string, validators: Validator
     );
 }
 
-/** Ajv's errors as field paths a user can find in the line: `reference.vitals.heart_rate_bpm must be integer`. */
+/** Ajv's errors as field paths a user can find in the line: `reference.vitals.pulse must be integer`. */
 const prefixed = (field: string, validate: ValidateFunction) =>
   (validate.errors ?? [])
     .slice(0, 3)

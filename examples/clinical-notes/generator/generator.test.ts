@@ -70,9 +70,9 @@ describe('clinical-notes generator', () => {
       share((note) => /FHx|Family history|FH:|Sister takes|Father on|Mother had/.test(note)),
     ).toBeGreaterThan(0.2);
     expect(all.filter((item) => item.reference.allergies === null).length / all.length).toBeGreaterThan(0.05);
-    expect(
-      all.filter((item) => item.reference.vitals.heart_rate_bpm === null).length / all.length,
-    ).toBeGreaterThan(0.1);
+    expect(all.filter((item) => item.reference.vitals.pulse === null).length / all.length).toBeGreaterThan(
+      0.1,
+    );
     expect(new Set(all.map((item) => item.facts.style)).size).toBe(3);
   });
 

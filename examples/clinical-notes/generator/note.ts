@@ -114,11 +114,13 @@ function medicationLine(
 }
 
 function drawMedications(random: Random, scenario: Scenario): DrawnMedication[] {
-  const count = random.pick([0, 1, 1, 2, 2, 2, 3, 3, 4]);
+  // At most three current medications, the implied one included: it keeps a summary within about
+  // 150 tokens of the default model, and three is already where small models start to mix up doses.
+  const total = random.pick([0, 1, 1, 2, 2, 2, 3]);
   const implied = impliedMedication[scenario.complaint];
   const pool = homeMedications.filter((medication) => medication.name !== implied);
-  const chosen = random.sample(pool, count);
   const required = homeMedications.find((medication) => medication.name === implied);
+  const chosen = random.sample(pool, required ? Math.max(total - 1, 0) : total);
   if (required) chosen.unshift(required);
   return chosen.map((home) => {
     const [amount, unit] = random.pick(home.doses);
@@ -173,11 +175,11 @@ function round1(value: number): number {
 
 function drawVitals(random: Random, scenario: Scenario) {
   const reference: Summary['vitals'] = {
-    temperature_c: null,
-    heart_rate_bpm: null,
-    blood_pressure: null,
-    respiratory_rate: null,
-    spo2_percent: null,
+    temp_c: null,
+    pulse: null,
+    bp: null,
+    resp_rate: null,
+    spo2: null,
     weight_kg: null,
   };
   if (random.chance(0.1)) return { reference, text: undefined as string | undefined };
@@ -189,7 +191,7 @@ function drawVitals(random: Random, scenario: Scenario) {
     );
     if (random.chance(0.5)) {
       const fahrenheit = round1((celsius * 9) / 5 + 32);
-      reference.temperature_c = round1(((fahrenheit - 32) * 5) / 9);
+      reference.temp_c = round1(((fahrenheit - 32) * 5) / 9);
       pieces.push(
         random.pick([
           `T ${fahrenheit}F`,
@@ -199,19 +201,19 @@ function drawVitals(random: Random, scenario: Scenario) {
         ]),
       );
     } else {
-      reference.temperature_c = celsius;
+      reference.temp_c = celsius;
       pieces.push(random.pick([`T ${celsius}C`, `Temp ${celsius} C`, `temp ${celsius}°C`, `T: ${celsius}`]));
     }
   }
   if (present()) {
     const rate = random.integer(58, 112);
-    reference.heart_rate_bpm = rate;
+    reference.pulse = rate;
     pieces.push(random.pick([`HR ${rate}`, `pulse ${rate}`, `P ${rate} bpm`, `heart rate ${rate}`]));
   }
   if (present()) {
     const systolic = random.integer(104, 168);
     const diastolic = random.integer(62, Math.min(104, systolic - 30));
-    reference.blood_pressure = `${systolic}/${diastolic}`;
+    reference.bp = `${systolic}/${diastolic}`;
     pieces.push(
       random.pick([
         `BP ${systolic}/${diastolic}`,
@@ -222,12 +224,12 @@ function drawVitals(random: Random, scenario: Scenario) {
   }
   if (present()) {
     const respiratory = random.integer(12, 22);
-    reference.respiratory_rate = respiratory;
+    reference.resp_rate = respiratory;
     pieces.push(random.pick([`RR ${respiratory}`, `resp ${respiratory}`, `respirations ${respiratory}/min`]));
   }
   if (present()) {
     const saturation = random.integer(93, 100);
-    reference.spo2_percent = saturation;
+    reference.spo2 = saturation;
     pieces.push(
       random.pick([`SpO2 ${saturation}% RA`, `O2 sat ${saturation}% on room air`, `sat ${saturation}%`]),
     );

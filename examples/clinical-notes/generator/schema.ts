@@ -34,14 +34,14 @@ export const medicationSchema = z.strictObject({
 export const summarySchema = z.strictObject({
   chief_complaint: z.string().min(1),
   vitals: z.strictObject({
-    temperature_c: z.number().nullable(),
-    heart_rate_bpm: z.int().nullable(),
-    blood_pressure: z
+    temp_c: z.number().nullable(),
+    pulse: z.int().nullable(),
+    bp: z
       .string()
       .regex(/^\d{2,3}\/\d{2,3}$/)
       .nullable(),
-    respiratory_rate: z.int().nullable(),
-    spo2_percent: z.int().nullable(),
+    resp_rate: z.int().nullable(),
+    spo2: z.int().nullable(),
     weight_kg: z.number().nullable(),
   }),
   medications: z.array(medicationSchema),
@@ -67,20 +67,13 @@ export function summaryJsonSchema(): Record<string, unknown> {
       vitals: {
         type: 'object',
         additionalProperties: false,
-        required: [
-          'temperature_c',
-          'heart_rate_bpm',
-          'blood_pressure',
-          'respiratory_rate',
-          'spo2_percent',
-          'weight_kg',
-        ],
+        required: ['temp_c', 'pulse', 'bp', 'resp_rate', 'spo2', 'weight_kg'],
         properties: {
-          temperature_c: nullable('number'),
-          heart_rate_bpm: nullable('integer'),
-          blood_pressure: { type: ['string', 'null'], pattern: '^[0-9]{2,3}/[0-9]{2,3}$' },
-          respiratory_rate: nullable('integer'),
-          spo2_percent: nullable('integer'),
+          temp_c: nullable('number'),
+          pulse: nullable('integer'),
+          bp: { type: ['string', 'null'], pattern: '^[0-9]{2,3}/[0-9]{2,3}$' },
+          resp_rate: nullable('integer'),
+          spo2: nullable('integer'),
           weight_kg: nullable('number'),
         },
       },

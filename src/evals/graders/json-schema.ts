@@ -24,7 +24,7 @@ export function compileJsonSchema(schema: JsonSchema): ValidateFunction {
   return new Ajv({ allErrors: true, strict: false }).compile(body);
 }
 
-/** Ajv's errors as short readable phrases: `/vitals/heart_rate_bpm must be integer`. */
+/** Ajv's errors as short readable phrases: `/vitals/pulse must be integer`. */
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, limit = 3): string {
   return (errors ?? [])
     .slice(0, limit)
