@@ -104,6 +104,19 @@ describe('label files', () => {
     ]);
     opened.close();
   });
+
+  it('replaces the stored output when a label file gives an item id a new output', () => {
+    const { root, workspace: opened } = workspace();
+    const path = join(root, 'labels.jsonl');
+    const labelled = (output: string) =>
+      line({ item_id: 'base:e1', example_id: 'e1', output, annotator: 'x', pass: false, score: 1 });
+    writeFileSync(path, labelled('{"old": true}'));
+    expect(importLabels(opened.store, path)).toMatchObject({ added: 1 });
+    writeFileSync(path, labelled('{"regenerated": true}'));
+    expect(importLabels(opened.store, path)).toMatchObject({ added: 0, updated: 1 });
+    expect(listLabels(opened.store)).toMatchObject([{ itemId: 'base:e1', output: '{"regenerated": true}' }]);
+    opened.close();
+  });
 });
 
 describe('items and the human ceiling', () => {

@@ -230,7 +230,9 @@ export function importLabels(
 
 /**
  * Store labels one by one (import, and feedback from the server): a new (item, annotator) is added,
- * a changed verdict replaces the annotator's earlier one, an identical one is left alone.
+ * a changed verdict replaces the annotator's earlier one, an identical one is left alone. A label file
+ * with explicit item ids may also carry a new output under an old id (the outputs were regenerated):
+ * the stored output follows, or judges would be measured on text the expert never saw.
  */
 export function labelWriter(store: WorkspaceStore): (label: Label) => 'added' | 'updated' | 'unchanged' {
   const database = store.database;
@@ -240,7 +242,8 @@ export function labelWriter(store: WorkspaceStore): (label: Label) => 'added' | 
        labelled_at, meta_json, source_file, source_line, imported_at)
      VALUES (@itemId, @exampleId, @output, @outputB, @annotator, @pass, @score, @preference, @critique,
        @labelledAt, @meta, @sourceFile, @sourceLine, @importedAt)
-     ON CONFLICT (item_id, annotator) DO UPDATE SET pass = excluded.pass, score = excluded.score,
+     ON CONFLICT (item_id, annotator) DO UPDATE SET example_id = excluded.example_id,
+       output = excluded.output, output_b = excluded.output_b, pass = excluded.pass, score = excluded.score,
        preference = excluded.preference, critique = excluded.critique, labelled_at = excluded.labelled_at,
        meta_json = excluded.meta_json, source_file = excluded.source_file, source_line = excluded.source_line,
        imported_at = excluded.imported_at`,
@@ -291,6 +294,9 @@ function toRow(label: Label, importedAt: string) {
 
 function sameLabel(existing: LabelRow, row: ReturnType<typeof toRow>): boolean {
   return (
+    existing.example_id === row.exampleId &&
+    existing.output === row.output &&
+    existing.output_b === row.outputB &&
     existing.pass === row.pass &&
     existing.score === row.score &&
     existing.preference === row.preference &&
