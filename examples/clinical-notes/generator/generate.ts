@@ -5,7 +5,7 @@
  *   node --import tsx examples/clinical-notes/generator/generate.ts           # write data, incumbent, labels
  *   node --import tsx examples/clinical-notes/generator/generate.ts --check   # verify committed files
  *   node --import tsx examples/clinical-notes/generator/generate.ts --base-outputs
- *       # run the default base model on the labelled validation notes (slow, ~5 min on 2 cores)
+ *       # run the default base model on the labelled validation notes (slow, ~6 min on 2 cores)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
