@@ -2,6 +2,10 @@
  * Tailor as a library. Stages import from their own folders; applications import from here.
  */
 
+export * from './core/chat-model.js';
+export * from './core/config.js';
+export * from './core/errors.js';
+export * from './core/model-reference.js';
 export { type CatalogEntry, catalog, findCatalogEntry } from './models/catalog.js';
 export { type CreateModelOptions, createModel } from './models/create-model.js';
 export { type GgufSummary, readGgufSummary } from './models/gguf-info.js';
@@ -14,8 +18,4 @@ export {
 } from './models/model-files.js';
 export { chatFormatFor, renderChatPrompt } from './models/providers/llama-chat-format.js';
 export { disposeLlamaRuntime } from './models/providers/llama-runtime.js';
-export * from './spec/chat-model.js';
-export * from './spec/config.js';
-export * from './spec/errors.js';
-export * from './spec/model-reference.js';
 export { initWorkspace, openWorkspace, type Workspace, WorkspaceStore } from './store/workspace.js';

@@ -30,9 +30,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
-import { loadDataset, taskChecks } from '../../src/evals/dataset.js';
-import { parseTask } from '../../src/evals/task.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
+import { loadDataset, taskChecks } from '../../src/task/dataset.js';
+import { parseTask } from '../../src/task/task.js';
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,8 @@
  * Usage: node --import tsx bench/generate/run.ts [--rounds 3] [--parallel 16] [--tokens 96]
  */
 import { parseArgs } from 'node:util';
-
+import type { ChatMessage } from '../../src/core/chat-model.js';
+import { defaultConfig } from '../../src/core/config.js';
 import { createModel } from '../../src/models/create-model.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
 import { chatFormatFor, renderChatPrompt } from '../../src/models/providers/llama-chat-format.js';
@@ -21,8 +22,6 @@ import {
   loadLlamaModel,
   resolveThreads,
 } from '../../src/models/providers/llama-runtime.js';
-import type { ChatMessage } from '../../src/spec/chat-model.js';
-import { defaultConfig } from '../../src/spec/config.js';
 
 const { values } = parseArgs({
   options: {

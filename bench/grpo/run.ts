@@ -19,9 +19,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { loadDataset, promptMessages } from '../../src/evals/dataset.js';
-import { createGrader } from '../../src/evals/graders/index.js';
-import { parseTask } from '../../src/evals/task.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
 import { createLlamaModel } from '../../src/models/providers/llama.js';
 import {
@@ -30,6 +27,9 @@ import {
   releaseLoraAdapter,
   resolveThreads,
 } from '../../src/models/providers/llama-runtime.js';
+import { loadDataset, promptMessages } from '../../src/task/dataset.js';
+import { createGrader } from '../../src/task/graders/index.js';
+import { parseTask } from '../../src/task/task.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { grpoConfigSchema, runGrpo } from '../../src/train/grpo.js';
 import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';

@@ -16,14 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { loadDataset, promptMessages, referenceText, taskChecks } from '../../src/evals/dataset.js';
-import { parseTask } from '../../src/evals/task.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
 import {
   disposeLlamaRuntime,
   loadLlamaModel,
   resolveThreads,
 } from '../../src/models/providers/llama-runtime.js';
+import { loadDataset, promptMessages, referenceText, taskChecks } from '../../src/task/dataset.js';
+import { parseTask } from '../../src/task/task.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
 import { runSft, sftConfigSchema } from '../../src/train/sft.js';
 import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';

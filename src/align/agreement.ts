@@ -1,4 +1,4 @@
-import type { Estimate } from '../evals/statistics.js';
+import type { Estimate } from '../common/statistics.js';
 import type { Label, LabelledItem } from './labels.js';
 import {
   type BinaryAgreement,

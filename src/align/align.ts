@@ -1,5 +1,5 @@
-import type { EvalRecord } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
+import type { EvalRecord } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
 import {
   type HumanAgreement,
   humanAgreement,

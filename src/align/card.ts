@@ -1,4 +1,4 @@
-import type { Estimate } from '../evals/statistics.js';
+import type { Estimate } from '../common/statistics.js';
 import type { AlignmentReport } from './align.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { EvalRecord } from '../evals/dataset.js';
-import { type Grader, GraderError, parseJson } from '../evals/graders/index.js';
+import type { EvalRecord } from '../task/dataset.js';
+import { type Grader, GraderError, parseJson } from '../task/graders/index.js';
 import type { JudgeVerdict } from './agreement.js';
 import type { LabelledItem } from './labels.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { TailorError } from '../spec/errors.js';
+import { TailorError } from '../core/errors.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 
 /**

@@ -1,5 +1,5 @@
-import { Random } from '../evals/seeded-random.js';
-import type { Estimate } from '../evals/statistics.js';
+import { Random } from '../common/random.js';
+import type { Estimate } from '../common/statistics.js';
 
 /**
  * Agreement statistics between a judge and experts, and among experts. Plain functions over arrays,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalRecord } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
+import type { EvalRecord } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
 import type { LabelledItem } from './labels.js';
 import { injection, padding, runProbes, withText } from './probes.js';
 

@@ -1,8 +1,8 @@
-import type { EvalRecord } from '../evals/dataset.js';
-import { type Grader, GraderError, inputText } from '../evals/graders/index.js';
-import { judgePair } from '../evals/pairwise.js';
-import type { Estimate } from '../evals/statistics.js';
-import type { ChatModel } from '../spec/chat-model.js';
+import type { Estimate } from '../common/statistics.js';
+import type { ChatModel } from '../core/chat-model.js';
+import type { EvalRecord } from '../task/dataset.js';
+import { type Grader, GraderError, inputText } from '../task/graders/index.js';
+import { judgePair } from '../task/graders/pairwise-judge.js';
 import { judgeItems } from './judge-run.js';
 import type { LabelledItem } from './labels.js';
 import { bootstrapStatistic } from './metrics.js';

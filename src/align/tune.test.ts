@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalRecord } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
-import { type ChatModel, streamFromResult } from '../spec/chat-model.js';
+import { type ChatModel, streamFromResult } from '../core/chat-model.js';
+import type { EvalRecord } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
 import { generateResult } from '../test-support/generate-result.js';
 import type { LabelledItem } from './labels.js';
 import { type RubricConfig, splitItems, tuneJudge } from './tune.js';

@@ -1,9 +1,9 @@
-import type { EvalRecord } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
-import { Random } from '../evals/seeded-random.js';
-import type { Estimate } from '../evals/statistics.js';
-import type { GraderConfig } from '../evals/task.js';
-import type { ChatModel } from '../spec/chat-model.js';
+import { Random } from '../common/random.js';
+import type { Estimate } from '../common/statistics.js';
+import type { ChatModel } from '../core/chat-model.js';
+import type { EvalRecord } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
+import type { GraderConfig } from '../task/task.js';
 import type { JudgeVerdict } from './agreement.js';
 import { judgeItems } from './judge-run.js';
 import type { LabelledItem } from './labels.js';

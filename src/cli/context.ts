@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultConfig, type TailorConfig } from '../spec/config.js';
-import { ConfigError } from '../spec/errors.js';
+import { defaultConfig, type TailorConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 
 export interface GlobalOptions {

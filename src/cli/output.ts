@@ -1,4 +1,4 @@
-import { TailorError } from '../spec/errors.js';
+import { TailorError } from '../core/errors.js';
 
 /** Print rows as an aligned text table. */
 export function printTable(

@@ -1,4 +1,4 @@
-import { bootstrapMean, type Estimate } from './statistics.js';
+import { bootstrapMean, type Estimate } from '../common/statistics.js';
 
 /**
  * Paired comparison of two eval runs on the same examples: the mean difference (B − A) with a paired

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { bootstrapMean } from '../common/statistics.js';
 import { evalSummary, exampleResults } from '../test-support/eval-fixtures.js';
 import { comparePaired } from './compare.js';
 import { renderCompareReport, renderEvalReport } from './report.js';
-import { bootstrapMean } from './statistics.js';
 
 // The report as a person sees it: opened in headless Chromium (Debian's, installed by `make test`),
 // its plots laid out with real sizes, and a screenshot taken.

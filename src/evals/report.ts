@@ -1,5 +1,5 @@
+import type { PairwiseSummary } from '../task/graders/pairwise-judge.js';
 import type { Comparison, PairedExample } from './compare.js';
-import type { PairwiseSummary } from './pairwise.js';
 import type { EvalSummary, ExampleResult } from './runner.js';
 
 /**

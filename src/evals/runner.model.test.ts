@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { openWorkspace } from '../store/workspace.js';
-import { loadDataset, taskChecks } from './dataset.js';
-import { createGrader } from './graders/index.js';
+import { loadDataset, taskChecks } from '../task/dataset.js';
+import { createGrader } from '../task/graders/index.js';
+import { parseTask } from '../task/task.js';
 import { runEval } from './runner.js';
-import { parseTask } from './task.js';
 
 // An eval of the clinical-notes task on the real default model: generation, deterministic graders and
 // the default model as the rubric judge; then a "killed" run is resumed without repeating a call.

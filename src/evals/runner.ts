@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ChatModel } from '../spec/chat-model.js';
+import { bootstrapMean, type Estimate, quantile } from '../common/statistics.js';
+import type { ChatModel } from '../core/chat-model.js';
+import type { GraderConfig } from '../core/task-config.js';
 import type { WorkspaceStore } from '../store/workspace.js';
-import { type EvalRecord, promptMessages } from './dataset.js';
-import { type Grade, type Grader, GraderError, parseJson } from './graders/index.js';
-import { bootstrapMean, type Estimate, quantile } from './statistics.js';
-import type { GraderConfig, Task } from './task.js';
+import { type EvalRecord, promptMessages } from '../task/dataset.js';
+import { combineGrades, type GraderOutcome, gradeOutput } from '../task/grading.js';
+import type { Task, TaskGrader } from '../task/task.js';
+
+export type { GraderOutcome } from '../task/grading.js';
 
 /**
  * An eval run: generate (or take the supplied output), grade with every grader, store each example's
@@ -19,7 +22,7 @@ export interface EvalRunOptions {
   modelLabel: string;
   datasetPath: string;
   records: EvalRecord[];
-  graders: { config: GraderConfig; grader: Grader }[];
+  graders: TaskGrader[];
   store: WorkspaceStore;
   concurrency: number;
   maxTokens: number;
@@ -31,10 +34,6 @@ export interface EvalRunOptions {
   /** An example passes when its weighted score reaches this and every required grader passes. */
   passThreshold?: number;
   onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
-}
-
-export interface GraderOutcome extends Partial<Grade> {
-  error?: string;
 }
 
 export interface ExampleResult {
@@ -93,7 +92,7 @@ export function loadRunResults(
     dataset: run.dataset,
     results: rows.map((row) => {
       const result = fromRow(row);
-      return { ...result, ...combine(configs, result.grades, 0.8) };
+      return { ...result, ...combineGrades(configs, result.grades, 0.8) };
     }),
   };
 }
@@ -225,55 +224,6 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   };
 }
 
-/**
- * Grade one output with every grader and combine: the same grading an eval run stores, reused by
- * training (e.g. to rank samples into preference pairs).
- */
-export async function gradeOutput(
-  graders: { config: GraderConfig; grader: Grader }[],
-  record: Pick<EvalRecord, 'reference' | 'input'> & { baseline?: string | undefined },
-  output: string,
-  passThreshold = 0.8,
-): Promise<{ grades: Record<string, GraderOutcome>; score: number; pass: boolean }> {
-  const context = {
-    output,
-    parsed: parseJson(output),
-    reference: record.reference,
-    input: record.input,
-    ...(record.baseline !== undefined ? { baseline: record.baseline } : {}),
-  };
-  const grades: Record<string, GraderOutcome> = {};
-  for (const { config, grader } of graders) {
-    try {
-      grades[config.name] = await grader(context);
-    } catch (error) {
-      if (!(error instanceof GraderError)) throw error;
-      grades[config.name] = { error: error.message };
-    }
-  }
-  return { grades, ...combine(graders, grades, passThreshold) };
-}
-
-/** Weighted mean of the graders that ran; a failed required grader fails the example whatever the rest says. */
-function combine(
-  graders: { config: GraderConfig }[],
-  grades: Record<string, GraderOutcome>,
-  threshold: number,
-) {
-  let weighted = 0;
-  let weights = 0;
-  let requiredFailed = false;
-  for (const { config } of graders) {
-    const grade = grades[config.name];
-    if (!grade || grade.error !== undefined || grade.score === undefined) continue;
-    weighted += grade.score * config.weight;
-    weights += config.weight;
-    if (config.required && !grade.pass) requiredFailed = true;
-  }
-  const score = weights === 0 ? 0 : weighted / weights;
-  return { score: requiredFailed ? 0 : score, pass: !requiredFailed && score >= threshold };
-}
-
 function positionConsistency(grades: GraderOutcome[]): number {
   const judged = grades.filter((grade) => typeof grade.details?.consistent === 'boolean');
   if (judged.length === 0) return Number.NaN;
@@ -312,7 +262,7 @@ function summarise(
 ): EvalSummary {
   // Recombine stored rows so resumed results carry score and pass like fresh ones.
   for (const result of results)
-    Object.assign(result, combine(options.graders, result.grades, options.passThreshold ?? 0.8));
+    Object.assign(result, combineGrades(options.graders, result.grades, options.passThreshold ?? 0.8));
   const graders = options.graders.map(({ config }) => {
     const outcomes = results.map((result) => result.grades[config.name]);
     const scored = outcomes.filter(

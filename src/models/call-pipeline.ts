@@ -5,10 +5,10 @@ import type {
   GenerateOptions,
   GenerateResult,
   StreamEvent,
-} from '../spec/chat-model.js';
-import { streamFromResult } from '../spec/chat-model.js';
-import type { PriceTable } from '../spec/config.js';
-import { ProviderError, ProviderTimeoutError, TailorError } from '../spec/errors.js';
+} from '../core/chat-model.js';
+import { streamFromResult } from '../core/chat-model.js';
+import type { PriceTable } from '../core/config.js';
+import { ProviderError, ProviderTimeoutError, TailorError } from '../core/errors.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 
 /**

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelFileError, ModelReferenceError } from '../spec/errors.js';
+import { ModelFileError, ModelReferenceError } from '../core/errors.js';
 import { initWorkspace, openWorkspace } from '../store/workspace.js';
 import { defaultModelPath } from '../test-support/default-model.js';
 import { createModel } from './create-model.js';

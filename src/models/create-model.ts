@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ChatModel } from '../spec/chat-model.js';
-import { defaultConfig, type TailorConfig } from '../spec/config.js';
-import { ModelFileError } from '../spec/errors.js';
-import { formatModelReference, type ModelReference, parseModelReference } from '../spec/model-reference.js';
+import type { ChatModel } from '../core/chat-model.js';
+import { defaultConfig, type TailorConfig } from '../core/config.js';
+import { ModelFileError } from '../core/errors.js';
+import { formatModelReference, type ModelReference, parseModelReference } from '../core/model-reference.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { withCallPipeline } from './call-pipeline.js';
 import { findCatalogEntry } from './catalog.js';

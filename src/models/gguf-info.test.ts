@@ -2,7 +2,7 @@ import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelFileError } from '../spec/errors.js';
+import { ModelFileError } from '../core/errors.js';
 import { defaultModelPath } from '../test-support/default-model.js';
 import { readGgufSummary } from './gguf-info.js';
 

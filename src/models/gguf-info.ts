@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { GgmlType, GgufFileType, readGgufFileInfo } from 'node-llama-cpp';
-import { ModelFileError } from '../spec/errors.js';
+import { ModelFileError } from '../core/errors.js';
 
 /** What `tailor models list` shows about a GGUF file, read from its header without loading weights. */
 export interface GgufSummary {

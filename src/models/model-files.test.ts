@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelNotFoundError } from '../spec/errors.js';
+import { ModelNotFoundError } from '../core/errors.js';
 import { defaultModelPath } from '../test-support/default-model.js';
 import { startTestServer } from '../test-support/http-server.js';
 import { listModels, pullModel, resolveModelFile } from './model-files.js';

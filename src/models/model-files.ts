@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DownloadError, ModelNotFoundError } from '../spec/errors.js';
+import { DownloadError, ModelNotFoundError } from '../core/errors.js';
 import { type CatalogEntry, catalog, findCatalogEntry } from './catalog.js';
 import { type GgufSummary, readGgufSummary } from './gguf-info.js';
 import { downloadFromHuggingFace, EndpointUnreachableError } from './pull/huggingface.js';

@@ -1,22 +1,17 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { bootstrapMean, type Estimate } from '../common/statistics.js';
+import type { ChatModel } from '../core/chat-model.js';
+import { TailorError } from '../core/errors.js';
 import { type Comparison, comparePaired } from '../evals/compare.js';
-import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../evals/dataset.js';
-import { createGrader, parseJson } from '../evals/graders/index.js';
-import {
-  type EvalSummary,
-  type ExampleResult,
-  gradeOutput,
-  loadRunResults,
-  runEval,
-} from '../evals/runner.js';
-import { bootstrapMean, type Estimate } from '../evals/statistics.js';
-import { parseTask, type Task } from '../evals/task.js';
+import { type EvalSummary, type ExampleResult, loadRunResults, runEval } from '../evals/runner.js';
 import { createModel, modelPool } from '../models/create-model.js';
-import type { ChatModel } from '../spec/chat-model.js';
-import { TailorError } from '../spec/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../task/dataset.js';
+import { parseJson } from '../task/graders/index.js';
+import { gradeOutput } from '../task/grading.js';
+import { loadTask, type Task } from '../task/task.js';
 import { grpoConfigSchema } from '../train/grpo.js';
 import { sftConfigSchema } from '../train/sft.js';
 import { type TrainSpecialistOptions, trainSpecialist } from '../train/specialist.js';
@@ -164,15 +159,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   };
 
   try {
-    const task = parseTask(workspace.config.task, workspace.paths.configFile);
-    const graders = await Promise.all(
-      task.graders
-        .filter((grader) => graderNames.includes(grader.name))
-        .map(async (config) => ({
-          config,
-          grader: await createGrader(config, task, () => Promise.reject(new Error('no judge here'))),
-        })),
-    );
+    const task = loadTask(workspace);
+    const graders = await task.createGraders({ select: graderNames });
     const testPath = task.data.test!;
     const testRecords = loadDataset(testPath, taskChecks(task, { withVariables: true })).slice(
       0,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { TailorError } from '../spec/errors.js';
+import { TailorError } from '../core/errors.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 
 /**

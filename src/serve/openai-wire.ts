@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage, FinishReason, GenerateOptions, GenerateResult } from '../spec/chat-model.js';
+import type { ChatMessage, FinishReason, GenerateOptions, GenerateResult } from '../core/chat-model.js';
 
 /**
  * OpenAI's chat-completions wire format: the request schema Tailor accepts, the error body it

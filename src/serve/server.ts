@@ -4,10 +4,10 @@ import { serve as serveNode } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import { z } from 'zod';
+import type { ChatModel, GenerateResult } from '../core/chat-model.js';
+import type { TailorConfig } from '../core/config.js';
+import { ProviderError, TailorError } from '../core/errors.js';
 import { listModels } from '../models/model-files.js';
-import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
-import type { TailorConfig } from '../spec/config.js';
-import { ProviderError, TailorError } from '../spec/errors.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { type ApiKey, allows, type Scope, verifyApiKey } from './keys.js';
 import {

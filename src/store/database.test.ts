@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WorkspaceError } from '../spec/errors.js';
+import { WorkspaceError } from '../core/errors.js';
 import { openDatabase } from './database.js';
 import { WorkspaceStore } from './workspace.js';
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { WorkspaceError } from '../spec/errors.js';
+import { WorkspaceError } from '../core/errors.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;

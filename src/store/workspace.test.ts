@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, WorkspaceError } from '../spec/errors.js';
+import { ConfigError, WorkspaceError } from '../core/errors.js';
 import { initWorkspace, openWorkspace } from './workspace.js';
 
 const directory = () => mkdtempSync(join(tmpdir(), 'tailor-ws-'));

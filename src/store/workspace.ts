@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type TailorConfig } from '../spec/config.js';
-import { WorkspaceError } from '../spec/errors.js';
+import { loadConfig, type TailorConfig } from '../core/config.js';
+import { WorkspaceError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 

@@ -1,5 +1,5 @@
+import type { Estimate } from '../common/statistics.js';
 import type { EvalSummary, ExampleResult } from '../evals/runner.js';
-import type { Estimate } from '../evals/statistics.js';
 
 /** Example results with the given scores (latencies 100 ms apart), for report tests. */
 export function exampleResults(scores: number[]): ExampleResult[] {

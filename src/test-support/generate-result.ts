@@ -1,4 +1,4 @@
-import type { GenerateResult } from '../spec/chat-model.js';
+import type { GenerateResult } from '../core/chat-model.js';
 
 /** A complete single-sample `GenerateResult` for tests of code that consumes results. */
 export function generateResult(

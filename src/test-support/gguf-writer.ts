@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { Random } from '../evals/seeded-random.js';
+import { Random } from '../common/random.js';
 
 /**
  * A minimal GGUF v3 writer for tests: string/uint32/float32 metadata and F32 tensors. Enough to build

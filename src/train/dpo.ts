@@ -1,17 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type EvalRecord, loadDataset } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
-import { gradeOutput } from '../evals/runner.js';
-import type { GraderConfig, Task } from '../evals/task.js';
-import type { ChatMessage, ChatModel } from '../spec/chat-model.js';
-import { TrainingError } from '../spec/errors.js';
+import type { ChatMessage, ChatModel } from '../core/chat-model.js';
+import { TrainingError } from '../core/errors.js';
+import { type DpoConfig, dpoConfigSchema } from '../core/train-config.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
+import { type EvalRecord, loadDataset } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
+import { gradeOutput } from '../task/grading.js';
+import type { GraderConfig, Task } from '../task/task.js';
 import type { TokenizedExample } from './chat-tokens.js';
-import { dataFingerprint, learningRateAt, planBatches, sftConfigSchema } from './sft.js';
+import { dataFingerprint, learningRateAt, planBatches } from './sft.js';
 import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
 import type { TrainingWorker } from './worker-client.js';
+
+export { type DpoConfig, dpoConfigSchema };
 
 /**
  * Direct preference optimisation: raise the policy's log-probability of the chosen completion over
@@ -19,12 +22,6 @@ import type { TrainingWorker } from './worker-client.js';
  * base model, or the SFT specialist it continues). Reference log-probabilities are computed once,
  * before the first step, and cached in the run folder, so a resumed run uses the very same ones.
  */
-export const dpoConfigSchema = sftConfigSchema.extend({
-  learningRate: z.number().positive().default(5e-5),
-  /** Strength of the pull towards the reference (DPO's beta). */
-  beta: z.number().positive().default(0.1),
-});
-export type DpoConfig = z.infer<typeof dpoConfigSchema>;
 
 /** One prompt with a preferred and a dispreferred completion, tokenised like SFT examples. */
 export interface PreferenceExample {

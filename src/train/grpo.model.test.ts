@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createGrader } from '../evals/graders/index.js';
-import { parseTask, type Task } from '../evals/task.js';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { createGrader } from '../task/graders/index.js';
+import { parseTask, type Task } from '../task/task.js';
 import { grpoConfigSchema } from './grpo.js';
 import { trainSpecialist } from './specialist.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GraderConfig } from '../evals/task.js';
+import type { GraderConfig } from '../task/task.js';
 import {
   groupAdvantages,
   grpoConfigSchema,

@@ -2,17 +2,20 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { type EvalRecord, promptMessages } from '../evals/dataset.js';
-import type { Grader } from '../evals/graders/index.js';
-import { gradeOutput } from '../evals/runner.js';
-import type { GraderConfig, Task } from '../evals/task.js';
-import type { ChatModel, GenerateOptions } from '../spec/chat-model.js';
-import { TrainingError } from '../spec/errors.js';
+import type { ChatModel, GenerateOptions } from '../core/chat-model.js';
+import { TrainingError } from '../core/errors.js';
+import { type GrpoConfig, grpoConfigSchema } from '../core/train-config.js';
+import { type EvalRecord, promptMessages } from '../task/dataset.js';
+import type { Grader } from '../task/graders/index.js';
+import { gradeOutput } from '../task/grading.js';
+import type { GraderConfig, Task } from '../task/task.js';
 import type { ChatTokenizer, TokenizedExample } from './chat-tokens.js';
-import { learningRateAt, planBatches, sftConfigSchema } from './sft.js';
+import { learningRateAt, planBatches } from './sft.js';
 import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
 import type { TrainingWorker } from './worker-client.js';
 import type { PolicySequence } from './worker-protocol.js';
+
+export { type GrpoConfig, grpoConfigSchema };
 
 /**
  * Group-relative policy optimisation (GRPO) with the task's graders as the reward.
@@ -32,50 +35,6 @@ import type { PolicySequence } from './worker-protocol.js';
  * Validation (greedy outputs on the validation split, graded by the reward graders and the monitor)
  * picks the best checkpoint; the run folder, resume and checkpoints are the shared training loop's.
  */
-export const grpoConfigSchema = z.strictObject({
-  lora: sftConfigSchema.shape.lora,
-  /** Optimiser steps; each samples `promptsPerStep` × `groupSize` completions. */
-  steps: z.int().positive().default(30),
-  promptsPerStep: z.int().positive().default(4),
-  groupSize: z.int().min(2).default(4),
-  maxTokens: z.int().positive().default(256),
-  temperature: z.number().positive().default(1),
-  /** 0 samples from the model's full distribution, which is what the learner's log-probabilities describe. */
-  topK: z.int().min(0).default(0),
-  loss: z.enum(['ppo', 'importance_sampling']).default('ppo'),
-  /** PPO's clip range on the probability ratio. */
-  clip: z.number().positive().default(0.2),
-  /**
-   * Optimiser steps on each sampled batch. 1 is fully on-policy (the ratio is 1 and nothing clips);
-   * more reuses the samples, the old log-probabilities being computed once before the first update.
-   */
-  updatesPerBatch: z.int().positive().default(1),
-  /** Sequences per forward/backward call. */
-  microBatchSize: z.int().positive().default(8),
-  learningRate: z.number().positive().default(2e-5),
-  schedule: z.enum(['cosine', 'linear', 'constant']).default('constant'),
-  warmupSteps: z.int().min(0).default(0),
-  weightDecay: z.number().min(0).default(0),
-  gradClip: z.number().positive().default(1),
-  /** Weight of the KL penalty to the base model (adapter off); 0 = none. */
-  klBeta: z.number().min(0).default(0),
-  /** Subtracted from the reward: `lengthPenalty × output tokens / maxTokens`. */
-  lengthPenalty: z.number().min(0).default(0),
-  /** Grader name → weight in the reward. Default: every task grader except pairwise ones and the monitor. */
-  rewards: z.record(z.string(), z.number().positive()).optional(),
-  /** A task grader kept out of the reward and watched for reward hacking. */
-  monitor: z.string().optional(),
-  /** Steps in each window the hacking check compares (the latest window against the one before). */
-  monitorWindow: z.int().positive().default(3),
-  activationCheckpointing: z.boolean().default(false),
-  seed: z.int().default(0),
-  evalEvery: z.int().positive().default(10),
-  validationExamples: z.int().positive().default(16),
-  earlyStoppingPatience: z.int().min(0).default(0),
-  checkpointEvery: z.int().positive().default(10),
-  keepCheckpoints: z.int().positive().default(2),
-});
-export type GrpoConfig = z.infer<typeof grpoConfigSchema>;
 
 export interface RewardGrader {
   config: GraderConfig;

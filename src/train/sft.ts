@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Random } from '../evals/seeded-random.js';
-import { TrainingError } from '../spec/errors.js';
+import { Random } from '../common/random.js';
+import { TrainingError } from '../core/errors.js';
+import { type SftConfig, sftConfigSchema } from '../core/train-config.js';
 import type { TokenizedExample } from './chat-tokens.js';
 import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
 import type { TrainingWorker } from './worker-client.js';
+
+export { type SftConfig, sftConfigSchema };
 
 /**
  * Supervised fine-tuning with LoRA. The worker holds the model and does the tensor work; this file
@@ -12,43 +15,6 @@ import type { TrainingWorker } from './worker-client.js';
  * batch), the learning-rate schedule and the validation loss. The run folder, resume, validation
  * cadence, early stopping and checkpoints are the shared training loop's (training-loop.ts).
  */
-export const sftConfigSchema = z.strictObject({
-  lora: z
-    .strictObject({
-      rank: z.int().positive().default(16),
-      alpha: z.number().positive().default(32),
-      dropout: z.number().min(0).max(1).default(0),
-      /** Module names; default: every attention and MLP projection. */
-      targets: z.array(z.string()).optional(),
-    })
-    .prefault({}),
-  epochs: z.number().positive().default(1),
-  /** Stop after this many optimiser steps whatever `epochs` says. */
-  maxSteps: z.int().positive().optional(),
-  /** Examples per optimiser step. */
-  batchSize: z.int().positive().default(8),
-  /** Examples per forward/backward call; gradients accumulate up to `batchSize`. */
-  microBatchSize: z.int().positive().default(4),
-  learningRate: z.number().positive().default(2e-4),
-  schedule: z.enum(['cosine', 'linear', 'constant']).default('cosine'),
-  warmupSteps: z.int().min(0).default(5),
-  weightDecay: z.number().min(0).default(0),
-  gradClip: z.number().positive().default(1),
-  /** Examples longer than this (prompt + completion tokens) are left out, and counted. */
-  maxLength: z.int().positive().default(1024),
-  /** Recompute each layer's activations in the backward pass: much less memory, some speed. */
-  activationCheckpointing: z.boolean().default(false),
-  seed: z.int().default(0),
-  /** Validation loss every N steps (and at the end). */
-  evalEvery: z.int().positive().default(20),
-  /** Validation examples scored each time (the first N of the validation split). */
-  validationExamples: z.int().positive().default(32),
-  /** Stop after this many validations without improvement; 0 = never stop early. */
-  earlyStoppingPatience: z.int().min(0).default(0),
-  checkpointEvery: z.int().positive().default(20),
-  keepCheckpoints: z.int().positive().default(2),
-});
-export type SftConfig = z.infer<typeof sftConfigSchema>;
 
 export type SftEvent = LoopEvent;
 

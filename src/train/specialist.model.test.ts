@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { parseTask } from '../evals/task.js';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
+import { parseTask } from '../task/task.js';
 import { sftConfigSchema } from './sft.js';
 import { trainSpecialist } from './specialist.js';
 

@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { TrainingError } from '../spec/errors.js';
+import { TrainingError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { TrainingWorker } from './worker-client.js';
 

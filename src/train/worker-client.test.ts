@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainingWorkerError } from '../spec/errors.js';
+import { TrainingWorkerError } from '../core/errors.js';
 import { writeTinyHfModel } from '../test-support/tiny-hf-model.js';
 import { TrainingWorker } from './worker-client.js';
 

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TrainingWorkerError } from '../spec/errors.js';
+import { TrainingWorkerError } from '../core/errors.js';
 import {
   type CreateParams,
   type CreateResult,

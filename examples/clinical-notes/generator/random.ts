@@ -1,1 +1,1 @@
-export { Random } from '../../../src/evals/seeded-random.js';
+export { Random } from '../../../src/common/random.js';

@@ -7,14 +7,14 @@ import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge
 import { type LabelledItem, labelledItems, listLabels } from '../../align/labels.js';
 import { runProbes } from '../../align/probes.js';
 import { type RubricConfig, tuneJudge } from '../../align/tune.js';
-import { type EvalRecord, loadDataset, referenceText, taskChecks } from '../../evals/dataset.js';
-import { createGrader } from '../../evals/graders/index.js';
-import { Random } from '../../evals/seeded-random.js';
-import { parseTask, type Task } from '../../evals/task.js';
+import { Random } from '../../common/random.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import { ConfigError } from '../../core/errors.js';
 import { createModel } from '../../models/create-model.js';
-import type { ChatModel } from '../../spec/chat-model.js';
-import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { type EvalRecord, loadDataset, referenceText, taskChecks } from '../../task/dataset.js';
+import { createGrader } from '../../task/graders/index.js';
+import { loadTask, type Task } from '../../task/task.js';
 import { type CommandContext, commandContext, inWorkspace } from '../context.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -245,12 +245,8 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
     throw new ConfigError('tailor align needs a workspace with a task and labels', {
       hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
     });
-  const task = parseTask(context.config.task, context.workspace.paths.configFile);
-  const declared = task.graders.find((grader) => grader.name === name);
-  if (!declared)
-    throw new ConfigError(
-      `The task has no grader "${name}" (has: ${task.graders.map((grader) => grader.name).join(', ')})`,
-    );
+  const task = loadTask(context.workspace);
+  const declared = task.grader(name);
   if (declared.type !== 'llm-rubric')
     throw new ConfigError(`Grader "${name}" is ${declared.type}; tailor align measures llm-rubric judges`);
   let config: RubricConfig = declared;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { ChatMessage, ChatModel, GenerateOptions, JsonSchema } from '../../core/chat-model.js';
+import { ConfigError } from '../../core/errors.js';
 import { createModel } from '../../models/create-model.js';
-import type { ChatMessage, ChatModel, GenerateOptions, JsonSchema } from '../../spec/chat-model.js';
-import { ConfigError } from '../../spec/errors.js';
 import { commandContext } from '../context.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';

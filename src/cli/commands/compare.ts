@@ -1,14 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.js';
 import { comparePaired } from '../../evals/compare.js';
-import { loadDataset } from '../../evals/dataset.js';
-import { GraderError, inputText } from '../../evals/graders/grader.js';
-import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../evals/pairwise.js';
 import { renderCompareReport } from '../../evals/report.js';
 import { loadRunResults } from '../../evals/runner.js';
 import { createModel } from '../../models/create-model.js';
-import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { loadDataset } from '../../task/dataset.js';
+import { GraderError, inputText } from '../../task/graders/grader.js';
+import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../task/graders/pairwise-judge.js';
 import { type CommandContext, commandContext } from '../context.js';
 import { printJson } from '../output.js';
 

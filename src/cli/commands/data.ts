@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.js';
 import { trafficDataset } from '../../serve/traffic.js';
-import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { inWorkspace } from '../context.js';
 import { printJson } from '../output.js';

@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../evals/dataset.js';
-import { createGrader } from '../../evals/graders/index.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import { ConfigError } from '../../core/errors.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
-import { parseTask } from '../../evals/task.js';
 import { createModel, modelPool } from '../../models/create-model.js';
-import type { ChatModel } from '../../spec/chat-model.js';
-import { ConfigError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import type { WorkspaceStore } from '../../store/workspace.js';
+import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';
+import { loadTask } from '../../task/task.js';
 import { commandContext } from '../context.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -56,22 +55,14 @@ export function registerEval(program: Command): void {
         throw new ConfigError('tailor eval needs a workspace with a task', {
           hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
         });
-      const task = parseTask(context.config.task, context.workspace.paths.configFile);
-      const datasetPath = options.dataset ? resolve(options.dataset) : task.data[options.split];
-      if (!datasetPath)
-        throw new ConfigError(
-          `task.data has no split "${options.split}" (has: ${Object.keys(task.data).join(', ')})`,
-        );
+      const task = loadTask(context.workspace);
+      const datasetPath = options.dataset ? resolve(options.dataset) : task.split(options.split);
       let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
       if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
       if (options.limit) records = records.slice(0, Number(options.limit));
 
       const wanted = options.graders?.split(',').map((name) => name.trim());
-      const unknown = wanted?.filter((name) => !task.graders.some((grader) => grader.name === name)) ?? [];
-      if (unknown.length > 0)
-        throw new ConfigError(
-          `Unknown grader(s) ${unknown.join(', ')}; the task has ${task.graders.map((grader) => grader.name).join(', ')}`,
-        );
+      // Unknown names are refused by task.createGraders below, before any model is called.
       const selected = task.graders.filter((grader) => !wanted || wanted.includes(grader.name));
       const pairwise = selected.filter((grader) => grader.type === 'pairwise');
       if (pairwise.length > 0 && !options.baseline)
@@ -94,14 +85,10 @@ export function registerEval(program: Command): void {
       const store = context.workspace.store;
       const models = modelPool({ config: context.config, store, onProgress: bar.onTransfer });
       const modelFor = (reference: string) => models.get(reference);
-      const graders = await Promise.all(
-        selected.map(async (config) => ({
-          config,
-          grader: await createGrader(config, task, (reference) =>
-            modelFor(reference ?? options.judge ?? context.config.defaultModel),
-          ),
-        })),
-      );
+      const graders = await task.createGraders({
+        ...(wanted ? { select: wanted } : {}),
+        judgeFor: (reference) => modelFor(reference ?? options.judge ?? context.config.defaultModel),
+      });
       const modelReference = options.model ?? context.config.defaultModel;
       const model = options.outputs ? undefined : await modelFor(modelReference);
       try {

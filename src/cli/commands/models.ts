@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { TailorError } from '../../core/errors.js';
 import { catalog } from '../../models/catalog.js';
 import { listModels, modelsDirectory, type PullSource, pullModel } from '../../models/model-files.js';
-import { TailorError } from '../../spec/errors.js';
 import { printJson, printTable } from '../output.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 

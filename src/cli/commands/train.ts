@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadDataset, promptMessages, taskChecks } from '../../evals/dataset.js';
-import { createGrader } from '../../evals/graders/index.js';
-import { parseTask } from '../../evals/task.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import { ConfigError, TailorError } from '../../core/errors.js';
 import { createModel, modelPool } from '../../models/create-model.js';
 import { disposeLlamaRuntime } from '../../models/providers/llama-runtime.js';
-import type { ChatModel } from '../../spec/chat-model.js';
-import { ConfigError, TailorError } from '../../spec/errors.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { loadDataset, promptMessages, taskChecks } from '../../task/dataset.js';
+import { loadTask } from '../../task/task.js';
 import { type DpoConfig, dpoConfigSchema, pairsFromGradedSamples } from '../../train/dpo.js';
 import { type GrpoConfig, grpoConfigSchema } from '../../train/grpo.js';
 import { writeGrpoReport } from '../../train/grpo-report.js';
@@ -74,7 +73,7 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags
       hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
     });
   }
-  const task = parseTask(context.config.task, workspace.paths.configFile);
+  const task = loadTask(workspace);
   const fromFile = (context.config.train as Record<string, unknown> | undefined)?.[kind];
   const config = trainingConfig(kind, fromFile, flags);
   // LLM-judge graders used as GRPO rewards need their models; they are closed when training ends.
@@ -88,14 +87,9 @@ async function runTraining(program: Command, kind: 'sft' | 'dpo' | 'grpo', flags
         : {
             kind,
             config: config as GrpoConfig,
-            graders: await Promise.all(
-              task.graders.map(async (grader) => ({
-                config: grader,
-                grader: await createGrader(grader, task, (reference) =>
-                  judges.get(reference ?? flags.judge ?? context.config.defaultModel),
-                ),
-              })),
-            ),
+            graders: await task.createGraders({
+              judgeFor: (reference) => judges.get(reference ?? flags.judge ?? context.config.defaultModel),
+            }),
             contextSize: context.config.llama.contextSize,
             ...initFrom,
           };
@@ -258,10 +252,9 @@ export function registerTrain(program: Command): void {
       const context = commandContext(program.opts());
       const workspace = context.workspace;
       if (!workspace) throw new ConfigError('tailor train pairs needs a workspace with a task');
-      const task = parseTask(context.config.task, workspace.paths.configFile);
+      const task = loadTask(workspace);
       guardTestSplit(task, [flags.split], []);
-      const path = task.data[flags.split];
-      if (!path) throw new ConfigError(`task.data has no split "${flags.split}"`);
+      const path = task.split(flags.split);
       const records = loadDataset(path, taskChecks(task)).slice(
         0,
         flags.limit ? positive(flags.limit, '--limit') : undefined,
@@ -269,16 +262,10 @@ export function registerTrain(program: Command): void {
       const wanted = flags.graders?.split(',').map((name) => name.trim());
       const models = modelPool({ config: context.config, store: workspace.store });
       const modelFor = (reference: string) => models.get(reference);
-      const graders = await Promise.all(
-        task.graders
-          .filter((config) => !wanted || wanted.includes(config.name))
-          .map(async (config) => ({
-            config,
-            grader: await createGrader(config, task, (reference) =>
-              modelFor(reference ?? context.config.defaultModel),
-            ),
-          })),
-      );
+      const graders = await task.createGraders({
+        ...(wanted ? { select: wanted } : {}),
+        judgeFor: (reference) => modelFor(reference ?? context.config.defaultModel),
+      });
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
       try {
         const pairs = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../spec/config.js';
-import type { ProviderError } from '../../spec/errors.js';
+import { defaultConfig } from '../../core/config.js';
+import type { ProviderError } from '../../core/errors.js';
 import { startTestServer, type TestServer } from '../../test-support/http-server.js';
 import { createModel } from '../create-model.js';
 

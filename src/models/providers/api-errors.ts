@@ -1,4 +1,4 @@
-import { ProviderError } from '../../spec/errors.js';
+import { ProviderError } from '../../core/errors.js';
 
 /**
  * Map an error thrown by a vendor SDK (OpenAI's and Anthropic's share a shape: `status`, `headers`,

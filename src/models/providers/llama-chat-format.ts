@@ -7,7 +7,7 @@ import {
   resolveChatWrapper,
   type Token,
 } from 'node-llama-cpp';
-import type { ChatMessage } from '../../spec/chat-model.js';
+import type { ChatMessage } from '../../core/chat-model.js';
 
 /**
  * Chat formatting from the GGUF's own chat template. Training (SFT, DPO, GRPO) must render examples

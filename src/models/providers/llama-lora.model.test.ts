@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateResult } from '../../spec/chat-model.js';
+import type { GenerateResult } from '../../core/chat-model.js';
 import { defaultModelPath } from '../../test-support/default-model.js';
 import { writeLlamaLora } from '../../test-support/gguf-writer.js';
 import { createModel } from '../create-model.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { getLlama, type Llama, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
-import { ModelFileError } from '../../spec/errors.js';
+import { ModelFileError } from '../../core/errors.js';
 import { readGgufSummary } from '../gguf-info.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage, ChatModel } from '../../spec/chat-model.js';
-import { ProviderError } from '../../spec/errors.js';
+import type { ChatMessage, ChatModel } from '../../core/chat-model.js';
+import { ProviderError } from '../../core/errors.js';
 import { defaultModelPath } from '../../test-support/default-model.js';
 import { createLlamaModel, safeLength } from './llama.js';
 import { chatFormatFor, renderChatPrompt } from './llama-chat-format.js';

@@ -17,9 +17,9 @@ import type {
   Sample,
   StreamEvent,
   TokenLogprob,
-} from '../../spec/chat-model.js';
-import { ProviderError } from '../../spec/errors.js';
-import type { LoraAdapterReference } from '../../spec/model-reference.js';
+} from '../../core/chat-model.js';
+import { ProviderError } from '../../core/errors.js';
+import type { LoraAdapterReference } from '../../core/model-reference.js';
 import { checkBatchOrderInternals, sequenceOrderedBatches } from './llama-batch-order.js';
 import {
   type ChatFormat,

@@ -10,8 +10,8 @@ import type {
   GenerateOptions,
   GenerateResult,
   Sample,
-} from '../../spec/chat-model.js';
-import { ProviderError } from '../../spec/errors.js';
+} from '../../core/chat-model.js';
+import { ProviderError } from '../../core/errors.js';
 import { toProviderError } from './api-errors.js';
 
 export interface OpenAIModelOptions {

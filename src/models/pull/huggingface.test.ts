@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DownloadError } from '../../spec/errors.js';
+import { DownloadError } from '../../core/errors.js';
 import { startTestServer, type TestServer } from '../../test-support/http-server.js';
 import { downloadFromHuggingFace, EndpointUnreachableError } from './huggingface.js';
 

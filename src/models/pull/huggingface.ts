@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DownloadError } from '../../spec/errors.js';
+import { DownloadError } from '../../core/errors.js';
 import type { HuggingFaceSource } from '../catalog.js';
 import type { ProgressListener } from './progress.js';
 import { checkFile } from './verify-file.js';

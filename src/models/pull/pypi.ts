@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { DownloadError } from '../../spec/errors.js';
+import { DownloadError } from '../../core/errors.js';
 import { temporaryPathFor } from '../../store/atomic-file.js';
 import type { PypiSource } from '../catalog.js';
 import type { ProgressListener } from './progress.js';

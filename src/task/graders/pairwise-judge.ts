@@ -1,6 +1,6 @@
-import type { ChatModel } from '../spec/chat-model.js';
-import { GraderError } from './graders/grader.js';
-import { reasoningSchema } from './graders/llm-rubric.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import { GraderError } from './grader.js';
+import { reasoningSchema } from './llm-rubric.js';
 
 /**
  * Pairwise judging: the judge sees the two outputs in both orders. A verdict counts only when both

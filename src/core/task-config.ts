@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import type { JsonSchema } from '../spec/chat-model.js';
-import { ConfigError } from '../spec/errors.js';
 
 /**
- * The task: one definition that evaluation, data curation, training and RL all read. Paths are
- * relative to the tailor.yaml that holds them.
+ * The `task:` section of tailor.yaml: one definition that evaluation, data curation, training and RL
+ * all read. Paths are relative to the tailor.yaml that holds them. Resolved into a `Task` by
+ * `src/task/` (schemas read, paths made absolute).
  */
 const fieldMatchSchema = z.discriminatedUnion('match', [
   z.strictObject({ match: z.literal('exact') }),
@@ -125,83 +122,21 @@ export const taskSchema = z.strictObject({
     .strictObject({ format: z.enum(['json', 'text']).default('text'), schema: z.string().optional() })
     .prefault({}),
   data: z.record(z.string(), z.string()).default({}),
-  graders: z.array(graderSchema).min(1),
+  graders: z
+    .array(graderSchema)
+    .min(1)
+    .superRefine((graders, context) => {
+      const seen = new Set<string>();
+      for (const [index, grader] of graders.entries()) {
+        if (seen.has(grader.name))
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'name'],
+            message: `two graders are named "${grader.name}"`,
+          });
+        seen.add(grader.name);
+      }
+    }),
 });
 
-export interface Task extends Omit<z.infer<typeof taskSchema>, 'input' | 'output' | 'data'> {
-  /** Folder of the tailor.yaml, against which relative paths resolve. */
-  root: string;
-  input: { schema: JsonSchema | undefined };
-  output: { format: 'json' | 'text'; schema: JsonSchema | undefined; schemaPath: string | undefined };
-  /** Split name → absolute dataset path. */
-  data: Record<string, string>;
-  /** The template variables the prompt uses. */
-  variables: string[];
-}
-
-export function parseTask(raw: unknown, configFile: string): Task {
-  if (raw === undefined) {
-    throw new ConfigError(`${configFile} has no task: section`, {
-      hint: 'See examples/clinical-notes/tailor.yaml.',
-    });
-  }
-  const result = taskSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `task.${issue.path.join('.')}: ${issue.message.replace(/^Invalid input: /, '')}`,
-    );
-    throw new ConfigError(`Invalid task in ${configFile}:\n  ${problems.join('\n  ')}`);
-  }
-  const task = result.data;
-  const root = dirname(resolve(configFile));
-  const schemaPath = task.output.schema ? resolve(root, task.output.schema) : undefined;
-  const schema = readSchema('task.output.schema', schemaPath);
-  const inputSchema = readSchema(
-    'task.input.schema',
-    task.input.schema ? resolve(root, task.input.schema) : undefined,
-  );
-  const names = new Set<string>();
-  for (const grader of task.graders) {
-    if (names.has(grader.name)) throw new ConfigError(`task.graders: two graders are named "${grader.name}"`);
-    names.add(grader.name);
-  }
-  return {
-    ...task,
-    root,
-    input: { schema: inputSchema },
-    output: { format: task.output.format, schema, schemaPath },
-    data: Object.fromEntries(Object.entries(task.data).map(([split, path]) => [split, resolve(root, path)])),
-    variables: templateVariables(task.prompt),
-  };
-}
-
-function readSchema(field: string, path: string | undefined): JsonSchema | undefined {
-  if (!path) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
-  } catch (error) {
-    throw new ConfigError(`${field}: cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
-export function templateVariables(template: string): string[] {
-  return [...new Set([...template.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((match) => match[1]!))];
-}
-
-/** Fill `{{variable}}` from the record's input; objects are inserted as JSON. */
-export function renderTemplate(template: string, input: Record<string, unknown>): string {
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => {
-    const value = valueAt(input, name);
-    return typeof value === 'string' ? value : JSON.stringify(value);
-  });
-}
-
-/** Read `a.b.c` from an object. */
-export function valueAt(value: unknown, path: string): unknown {
-  let current = value;
-  for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
+export type TaskConfig = z.infer<typeof taskSchema>;

@@ -1,4 +1,4 @@
-import { valueAt } from '../task.js';
+import { valueAt } from '../template.js';
 import { GraderError, type SyncGrader } from './grader.js';
 
 /**

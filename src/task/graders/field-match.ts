@@ -1,5 +1,5 @@
-import type { GraderConfig } from '../task.js';
-import { valueAt } from '../task.js';
+import type { GraderConfig } from '../../core/task-config.js';
+import { valueAt } from '../template.js';
 import { GraderError, type SyncGrader } from './grader.js';
 
 type FieldRule = Extract<GraderConfig, { type: 'field-match' }>['fields'][string];

@@ -1,5 +1,6 @@
-import type { ChatModel } from '../../spec/chat-model.js';
-import type { GraderConfig, Task } from '../task.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import type { GraderConfig } from '../../core/task-config.js';
+import type { Task } from '../task.js';
 import { fieldMatchGrader } from './field-match.js';
 import { functionGrader } from './function.js';
 import type { Grader } from './grader.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from './seeded-random.js';
+import { Random } from './random.js';
 import { bootstrapMean, quantile } from './statistics.js';
 
 describe('statistics', () => {

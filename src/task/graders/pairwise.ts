@@ -1,6 +1,6 @@
-import type { ChatModel } from '../../spec/chat-model.js';
-import { judgePair } from '../pairwise.js';
+import type { ChatModel } from '../../core/chat-model.js';
 import { type Grade, type Grader, GraderError, inputText } from './grader.js';
+import { judgePair } from './pairwise-judge.js';
 
 /**
  * Pairwise judge against a baseline: the output under test (B) and the baseline's output for the same

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { taskSchema } from './task-config.js';
+import { trainSchema } from './train-config.js';
 
 /**
- * `tailor.yaml`: the workspace configuration, validated once here. Every later stage reads the typed
+ * `tailor.yaml`: the workspace configuration, validated once here by one composed schema (the task's
+ * section from task-config.ts, training's from train-config.ts). Every later stage reads the typed
  * `TailorConfig`, never raw YAML. Unknown keys are errors, because a typo silently ignored
  * (`concurency: 2`) is worse than a failed start.
  */
@@ -59,11 +62,8 @@ export const configSchema = z.strictObject({
    * models cost 0 unless priced here (e.g. to charge for the machine's time).
    */
   prices: z.record(z.string(), priceSchema).default({}),
-  /**
-   * The task definition (prompt, output schema, data, graders). Its own schema arrives with the
-   * evaluation engine; until then it is accepted as written and validated where it is used.
-   */
-  task: z.looseObject({}).optional(),
+  /** The task definition (prompt, input/output schemas, data, graders); see task-config.ts. */
+  task: taskSchema.optional(),
   /** `tailor serve`: the OpenAI-compatible endpoint. */
   serve: z
     .strictObject({
@@ -78,8 +78,8 @@ export const configSchema = z.strictObject({
       redact: z.array(z.string()).default([]),
     })
     .prefault({}),
-  /** Training settings (`train.sft: {...}`), validated by the training stage (src/train/sft.ts). */
-  train: z.looseObject({}).optional(),
+  /** Training settings per method (`train.sft: {...}`); see train-config.ts. */
+  train: trainSchema,
 });
 
 export type TailorConfig = z.infer<typeof configSchema>;

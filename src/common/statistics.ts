@@ -1,4 +1,4 @@
-import { Random } from './seeded-random.js';
+import { Random } from './random.js';
 
 /** Mean with a percentile-bootstrap 95% CI (seeded, so reports are reproducible). */
 export interface Estimate {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { ChatMessage, JsonSchema } from '../spec/chat-model.js';
-import { TailorError } from '../spec/errors.js';
+import type { ChatMessage, JsonSchema } from '../core/chat-model.js';
+import { TailorError } from '../core/errors.js';
 import { compileJsonSchema } from './graders/json-schema.js';
-import { renderTemplate, type Task, valueAt } from './task.js';
+import type { Task } from './task.js';
+import { renderTemplate, valueAt } from './template.js';
 
 /** One example: what the prompt is built from, the expected answer, and optionally a given output. */
 export interface EvalRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatModel, GenerateResult } from '../../spec/chat-model.js';
-import { streamFromResult } from '../../spec/chat-model.js';
+import type { ChatModel, GenerateResult } from '../../core/chat-model.js';
+import { streamFromResult } from '../../core/chat-model.js';
 import { generateResult } from '../../test-support/generate-result.js';
 import { GraderError } from './grader.js';
 import { llmRubricGrader } from './llm-rubric.js';

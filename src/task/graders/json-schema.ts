@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../../spec/chat-model.js';
+import type { JsonSchema } from '../../core/chat-model.js';
 import { GraderError, type SyncGrader } from './grader.js';
 
 /** Output parses as JSON and validates against the schema; the first errors are the reason. */

@@ -1,5 +1,5 @@
-import type { ChatModel } from '../../spec/chat-model.js';
-import { valueAt } from '../task.js';
+import type { ChatModel } from '../../core/chat-model.js';
+import { valueAt } from '../template.js';
 import { type Grade, type Grader, GraderError, inputText } from './grader.js';
 
 export interface RubricOptions {

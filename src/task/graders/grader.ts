@@ -1,4 +1,4 @@
-import { TailorError } from '../../spec/errors.js';
+import { TailorError } from '../../core/errors.js';
 
 /** What every grader returns. `score` is in [0, 1]. */
 export interface Grade {

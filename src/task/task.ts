@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ChatModel, JsonSchema } from '../core/chat-model.js';
+import type { TailorConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { type GraderConfig, type TaskConfig, taskSchema } from '../core/task-config.js';
+import { createGrader, type Grader } from './graders/index.js';
+import { templateVariables } from './template.js';
+
+export type { GraderConfig, TaskConfig } from '../core/task-config.js';
+export { renderTemplate, templateVariables, valueAt } from './template.js';
+
+/** A judge model for an LLM grader: the grader's own `model:` reference, or undefined for the default. */
+export type JudgeFor = (reference: string | undefined) => Promise<ChatModel>;
+
+/** A built grader beside the config it came from (name, weight, required). */
+export interface TaskGrader {
+  config: GraderConfig;
+  grader: Grader;
+}
+
+/**
+ * The task, resolved: tailor.yaml's `task:` section with its JSON schemas read and its paths made
+ * absolute, plus the two questions every stage asks of it (where is a split, which graders).
+ */
+export interface Task extends Omit<TaskConfig, 'input' | 'output' | 'data'> {
+  /** Folder of the tailor.yaml, against which relative paths resolve. */
+  root: string;
+  input: { schema: JsonSchema | undefined };
+  output: { format: 'json' | 'text'; schema: JsonSchema | undefined; schemaPath: string | undefined };
+  /** Split name → absolute dataset path. */
+  data: Record<string, string>;
+  /** The template variables the prompt uses. */
+  variables: string[];
+  /** Absolute path of a split's dataset; a ConfigError naming the splits there are when it is missing. */
+  split(name: string): string;
+  /**
+   * Build the task's graders, in the order tailor.yaml declares them: all of them, or those named in
+   * `select` (an unknown name is a ConfigError listing the task's graders). LLM judges get their model
+   * from `judgeFor`; without it, asking for a judge is a ConfigError.
+   */
+  createGraders(options?: { select?: readonly string[]; judgeFor?: JudgeFor }): Promise<TaskGrader[]>;
+  /** A grader's config by name, or a ConfigError listing the task's graders. */
+  grader(name: string): GraderConfig;
+}
+
+/** The workspace's task: its config was validated when the workspace opened. */
+export function loadTask(workspace: { config: TailorConfig; paths: { configFile: string } }): Task {
+  const { config, paths } = workspace;
+  if (config.task === undefined) {
+    throw new ConfigError(`${paths.configFile} has no task: section`, {
+      hint: 'See examples/clinical-notes/tailor.yaml.',
+    });
+  }
+  return resolveTask(config.task, paths.configFile);
+}
+
+/**
+ * A task from a `task:` section that was not read through the workspace (a test's or a benchmark's own
+ * YAML): validated with the same schema tailor.yaml is validated with, then resolved.
+ */
+export function parseTask(raw: unknown, configFile: string): Task {
+  if (raw === undefined) {
+    throw new ConfigError(`${configFile} has no task: section`, {
+      hint: 'See examples/clinical-notes/tailor.yaml.',
+    });
+  }
+  const result = taskSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `task.${issue.path.join('.')}: ${issue.message.replace(/^Invalid input: /, '')}`,
+    );
+    throw new ConfigError(`Invalid task in ${configFile}:\n  ${problems.join('\n  ')}`);
+  }
+  return resolveTask(result.data, configFile);
+}
+
+function resolveTask(task: TaskConfig, configFile: string): Task {
+  const root = dirname(resolve(configFile));
+  const schemaPath = task.output.schema ? resolve(root, task.output.schema) : undefined;
+  const schema = readSchema('task.output.schema', schemaPath);
+  const inputSchema = readSchema(
+    'task.input.schema',
+    task.input.schema ? resolve(root, task.input.schema) : undefined,
+  );
+  const data = Object.fromEntries(
+    Object.entries(task.data).map(([split, path]) => [split, resolve(root, path)]),
+  );
+  const resolved: Task = {
+    ...task,
+    root,
+    input: { schema: inputSchema },
+    output: { format: task.output.format, schema, schemaPath },
+    data,
+    variables: templateVariables(task.prompt),
+    split(name) {
+      const path = data[name];
+      if (!path)
+        throw new ConfigError(`task.data has no split "${name}" (has: ${Object.keys(data).join(', ')})`);
+      return path;
+    },
+    grader(name) {
+      const found = task.graders.find((grader) => grader.name === name);
+      if (!found)
+        throw new ConfigError(
+          `The task has no grader "${name}" (has: ${task.graders.map((grader) => grader.name).join(', ')})`,
+        );
+      return found;
+    },
+    async createGraders({ select, judgeFor } = {}) {
+      const unknown = select?.filter((name) => !task.graders.some((grader) => grader.name === name)) ?? [];
+      if (unknown.length > 0)
+        throw new ConfigError(
+          `Unknown grader(s) ${unknown.join(', ')}; the task has ${task.graders.map((grader) => grader.name).join(', ')}`,
+        );
+      const chosen = task.graders.filter((grader) => !select || select.includes(grader.name));
+      const noJudge: JudgeFor = () =>
+        Promise.reject(new ConfigError('This step runs no LLM judges; leave judge graders out of it.'));
+      return Promise.all(
+        chosen.map(async (config) => ({
+          config,
+          grader: await createGrader(config, resolved, judgeFor ?? noJudge),
+        })),
+      );
+    },
+  };
+  return resolved;
+}
+
+function readSchema(field: string, path: string | undefined): JsonSchema | undefined {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+  } catch (error) {
+    throw new ConfigError(`${field}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
