@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatModel } from '../../core/chat-model.js';
 import { streamFromResult } from '../../core/chat-model.js';
+import { generateResult } from '../../test-support/generate-result.js';
 import { GraderError } from './grader.js';
 import { pairwiseGrader } from './pairwise.js';
 import { judgePair, summarisePairwise } from './pairwise-judge.js';
-import { generateResult } from '../../test-support/generate-result.js';
 
 // The order logic with judges that follow fixed policies (the real model judges in the runner test).
 function policyJudge(policy: (first: string, second: string) => '1' | '2' | 'tie' | 'garbage'): ChatModel {
