@@ -75,6 +75,16 @@ export const graderSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     ...common,
+    type: z.literal('set-f1'),
+    /** Where the object of lists sits in output and reference; the whole value when unset. */
+    path: z.string().optional(),
+    normalize: z.enum(['none', 'lowercase']).default('lowercase'),
+    /** `micro` pools every (key, value) pair; `macro` averages the per-key F1. */
+    average: z.enum(['micro', 'macro']).default('micro'),
+    passThreshold: z.number().min(0).max(1).default(1),
+  }),
+  z.strictObject({
+    ...common,
     type: z.literal('llm-rubric'),
     rubric: z.string(),
     scale: z.enum(['binary', '1-5']).default('1-5'),

@@ -8,6 +8,7 @@ import { jsonSchemaGrader } from './json-schema.js';
 import { listF1Grader } from './list-f1.js';
 import { llmRubricGrader } from './llm-rubric.js';
 import { pairwiseGrader } from './pairwise.js';
+import { setF1Grader } from './set-f1.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
 import { chrFGrader, numericGrader, rougeLGrader } from './text-similarity.js';
 
@@ -47,6 +48,8 @@ export async function createGrader(
       return fieldMatchGrader(config.fields, config.passThreshold);
     case 'list-f1':
       return listF1Grader(config.path, config.key, config.normalize, config.passThreshold);
+    case 'set-f1':
+      return setF1Grader(config.path, config.normalize, config.average, config.passThreshold);
     case 'llm-rubric':
       return llmRubricGrader(await judgeFor(config.model), {
         rubric: config.rubric,
