@@ -1,6 +1,6 @@
 # Two entry points, each doing its own set-up from a fresh clone and safe to run again:
 #   make demo   the main job end to end on the embedded default model (no API keys, no GPU)
-#   make test   every test: TypeScript (typecheck, lint, vitest) and Python (pytest)
+#   make test   every test: TypeScript (typecheck, lint, vitest) and Python (ruff lint and format check, pytest)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help demo test setup build models venv browser bench clean
@@ -53,6 +53,8 @@ demo: models venv
 test: build venv models browser
 	npm run --silent typecheck
 	npm run --silent lint
+	$(VENV)/bin/ruff check worker
+	$(VENV)/bin/ruff format --check worker
 	npx vitest run
 	cd worker && .venv/bin/python -m pytest -q
 

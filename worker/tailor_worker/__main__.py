@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import platform
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from .base_model import BaseModelError
 from .engine import Engine, EngineError

@@ -13,8 +13,9 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -122,9 +123,7 @@ class Engine:
                     reference = _padded(_field(sequences, "reference_logprobs"), len_of=tokens)
                     result = losses.with_kl_penalty(result, logprobs, reference, weights, beta, normalizer)
             else:
-                raise EngineError(
-                    f"unknown loss '{loss_name}'; known: cross_entropy, importance_sampling, ppo, dpo"
-                )
+                raise EngineError(f"unknown loss '{loss_name}'; known: cross_entropy, importance_sampling, ppo, dpo")
         result.loss.backward()
         reply: dict[str, Any] = {"loss": float(result.loss.detach()), "metrics": result.metrics}
         if params.get("return_logprobs"):
@@ -212,7 +211,9 @@ class Engine:
         groups, alone = self._shared_prefix_groups(tokens, wanted)
         if alone:
             rows = torch.tensor(alone)
-            alone_hidden = base.get_decoder()(input_ids=ids[rows, :-1], attention_mask=mask[rows, :-1]).last_hidden_state
+            alone_hidden = base.get_decoder()(
+                input_ids=ids[rows, :-1], attention_mask=mask[rows, :-1]
+            ).last_hidden_state
             hidden = alone_hidden.new_zeros((len(tokens), length - 1, alone_hidden.shape[-1]))
             hidden = hidden.index_put((rows,), alone_hidden)
         for members, start in groups:
@@ -221,9 +222,7 @@ class Engine:
                 hidden = group_hidden.new_zeros((len(tokens), length - 1, group_hidden.shape[-1]))
             rows = torch.tensor(members)
             width = group_hidden.shape[1]
-            hidden = hidden.index_put(
-                (rows[:, None], torch.arange(start, start + width)[None, :]), group_hidden
-            )
+            hidden = hidden.index_put((rows[:, None], torch.arange(start, start + width)[None, :]), group_hidden)
         rows, columns = wanted.nonzero(as_tuple=True)
         targets = ids[:, 1:][rows, columns]
         selected = hidden[rows, columns]
@@ -297,7 +296,9 @@ class Engine:
                 rest = rows[index][start:-1]
                 ids[slot, : len(rest)] = torch.tensor(rest, dtype=torch.long)
                 mask[slot, start : start + len(rest)] = 1
-            repeated = [(keys.expand(len(batch), -1, -1, -1), values.expand(len(batch), -1, -1, -1)) for keys, values in shared]
+            repeated = [
+                (keys.expand(len(batch), -1, -1, -1), values.expand(len(batch), -1, -1, -1)) for keys, values in shared
+            ]
             cache = DynamicCache(ddp_cache_data=repeated, config=base.config)
             hidden = decoder(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).last_hidden_state
             for slot, index in enumerate(batch):
@@ -327,7 +328,9 @@ class Engine:
             files["optimizer"] = "optimizer.pt"
         if "gguf-lora" in formats:
             state = get_peft_model_state_dict(model)
-            export_lora_gguf(state, model.get_base_model().config, self.settings["lora"]["alpha"], temporary / "adapter.gguf")
+            export_lora_gguf(
+                state, model.get_base_model().config, self.settings["lora"]["alpha"], temporary / "adapter.gguf"
+            )
             files["gguf-lora"] = "adapter.gguf"
         meta = {
             "step": self.step,
@@ -423,7 +426,9 @@ def _padded(rows: list[list[float]], len_of: list[list[int]]) -> torch.Tensor:
 
 def _unpad(values: torch.Tensor, params: dict[str, Any], loss_name: Any) -> list[list[float]]:
     if loss_name == "dpo":
-        rows = [pair["chosen"]["tokens"] for pair in params["pairs"]] + [pair["rejected"]["tokens"] for pair in params["pairs"]]
+        chosen = [pair["chosen"]["tokens"] for pair in params["pairs"]]
+        rejected = [pair["rejected"]["tokens"] for pair in params["pairs"]]
+        rows = chosen + rejected
     else:
         rows = [sequence["tokens"] for sequence in params["sequences"]]
     return [values[index, : len(row)].tolist() for index, row in enumerate(rows)]

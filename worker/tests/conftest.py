@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tailor_worker.tiny_model import write_tiny_llama  # noqa: E402
+from tailor_worker.tiny_model import write_tiny_llama
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tailor_worker import engine as engine_module
 from tailor_worker.engine import Engine, EngineError
 
 GOLDEN = Path(__file__).parent / "golden" / "tiny-sft-losses.json"
@@ -89,9 +90,7 @@ def test_logprobs_match_the_training_forward_and_the_adapter_can_be_switched_off
     fresh = engine.logprobs({"sequences": sequences}, print)["logprobs"]
     base = engine.logprobs({"sequences": sequences, "adapter": False}, print)["logprobs"]
     assert flat(fresh) == pytest.approx(flat(base), abs=1e-6), "a fresh LoRA (B = 0) is the base model"
-    reply = engine.forward_backward(
-        {"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print
-    )
+    reply = engine.forward_backward({"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print)
     for row, scored, sequence in zip(fresh, reply["logprobs"], sequences):
         for value, training_value, weight in zip(row, scored, sequence["weights"]):
             if weight > 0:
@@ -108,7 +107,10 @@ def test_dpo_steps_raise_the_chosen_margin(tiny_model):
     chosen = {"tokens": [1, 10, 11, 12, 13], "weights": [0, 0, 1, 1, 1]}
     rejected = {"tokens": [1, 10, 40, 41, 42], "weights": [0, 0, 1, 1, 1]}
     reference = engine.logprobs({"sequences": [chosen, rejected], "adapter": False}, print)["logprobs"]
-    totals = [sum(value * weight for value, weight in zip(row, sequence["weights"])) for row, sequence in zip(reference, [chosen, rejected])]
+    totals = [
+        sum(value * weight for value, weight in zip(row, sequence["weights"]))
+        for row, sequence in zip(reference, [chosen, rejected])
+    ]
     pair = {"chosen": chosen, "rejected": rejected, "reference_chosen": totals[0], "reference_rejected": totals[1]}
     first = engine.forward_backward({"loss": "dpo", "pairs": [pair], "beta": 0.5}, print)
     assert first["loss"] == pytest.approx(0.6931, abs=1e-3), "policy == reference gives log 2"
@@ -157,8 +159,6 @@ def test_on_policy_batches_need_no_sampler_logprobs_and_take_a_kl_penalty(tiny_m
 
 def test_a_shared_prompt_runs_once_with_the_same_logprobs_and_gradients(tiny_model, monkeypatch):
     """GRPO's groups (and DPO's pairs) share their prompt; running it once must change nothing but time."""
-    from tailor_worker import engine as engine_module
-
     generator = torch.Generator().manual_seed(11)
     prompts = [torch.randint(3, 96, (12,), generator=generator).tolist() for _ in range(2)]
     sequences = []
@@ -166,7 +166,9 @@ def test_a_shared_prompt_runs_once_with_the_same_logprobs_and_gradients(tiny_mod
         prompt = prompts[index % 2] if index < 6 else prompts[0][:9]
         completion = torch.randint(3, 96, (3 + index,), generator=generator).tolist()
         weights = [0.0] * len(prompt) + [1.0] * len(completion)
-        sequences.append({"tokens": prompt + completion, "weights": weights, "advantages": [w * (index % 3 - 1) for w in weights]})
+        sequences.append(
+            {"tokens": prompt + completion, "weights": weights, "advantages": [w * (index % 3 - 1) for w in weights]}
+        )
 
     def run(min_shared: int) -> tuple[dict, list[torch.Tensor]]:
         monkeypatch.setattr(engine_module, "MIN_SHARED_PREFIX", min_shared)
@@ -190,8 +192,6 @@ def test_a_shared_prompt_runs_once_with_the_same_logprobs_and_gradients(tiny_mod
 
 def test_sft_examples_run_their_common_system_prompt_once(tiny_model, monkeypatch):
     """Different notes after the same instructions: the common part runs once, nothing else changes."""
-    from tailor_worker import engine as engine_module
-
     generator = torch.Generator().manual_seed(5)
     system = torch.randint(3, 96, (10,), generator=generator).tolist()
     sequences = []
@@ -208,7 +208,9 @@ def test_sft_examples_run_their_common_system_prompt_once(tiny_model, monkeypatc
         engine.forward_backward({"loss": "cross_entropy", "sequences": sequences}, print)
         engine.optim_step({"lr": 0.05}, print)
         groups = engine._shared_prefix_groups([s["tokens"] for s in sequences], _wanted(sequences))
-        reply = engine.forward_backward({"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print)
+        reply = engine.forward_backward(
+            {"loss": "cross_entropy", "sequences": sequences, "return_logprobs": True}, print
+        )
         return reply, [p.grad.clone() for p in engine.model.parameters() if p.requires_grad], groups
 
     shared, shared_grads, groups = run(8)
@@ -232,7 +234,9 @@ def test_bad_requests_are_engine_errors(tiny_model):
         engine.logprobs({"sequences": [{"tokens": [1, 2]}]}, print)
     engine = new_engine(tiny_model)
     with pytest.raises(EngineError, match="one weight per token"):
-        engine.forward_backward({"loss": "cross_entropy", "sequences": [{"tokens": [1, 2, 3], "weights": [0, 1]}]}, print)
+        engine.forward_backward(
+            {"loss": "cross_entropy", "sequences": [{"tokens": [1, 2, 3], "weights": [0, 1]}]}, print
+        )
     with pytest.raises(EngineError, match="unknown loss"):
         engine.forward_backward({"loss": "hinge", "sequences": [{"tokens": [1, 2], "weights": [0, 1]}]}, print)
     with pytest.raises(EngineError, match="advantages"):

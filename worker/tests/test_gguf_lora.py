@@ -20,13 +20,18 @@ def test_rope_permute_is_the_inverse_of_what_transformers_does_on_load():
 def test_export_writes_an_adapter_llama_cpp_can_read(tiny_model, tmp_path):
     engine = Engine()
     engine.create({"base": {"hf": str(tiny_model)}, "seed": 1, "lora": {"rank": 4, "alpha": 8}}, print)
-    engine.forward_backward({"loss": "cross_entropy", "sequences": [{"tokens": [1, 5, 6, 7], "weights": [0, 1, 1, 1]}]}, print)
+    engine.forward_backward(
+        {"loss": "cross_entropy", "sequences": [{"tokens": [1, 5, 6, 7], "weights": [0, 1, 1, 1]}]}, print
+    )
     engine.optim_step({"lr": 0.05}, print)
     reply = engine.save({"dir": str(tmp_path / "checkpoint"), "formats": ["peft", "gguf-lora"]}, print)
     assert set(reply["files"]) == {"peft", "optimizer", "gguf-lora"}
 
     reader = GGUFReader(tmp_path / "checkpoint" / "adapter.gguf")
-    fields = {name: reader.fields[name] for name in ("general.architecture", "general.type", "adapter.type", "adapter.lora.alpha")}
+    fields = {
+        name: reader.fields[name]
+        for name in ("general.architecture", "general.type", "adapter.type", "adapter.lora.alpha")
+    }
     text = lambda field: bytes(field.parts[field.data[0]]).decode()  # noqa: E731
     assert text(fields["general.architecture"]) == "llama"
     assert text(fields["general.type"]) == "adapter"
@@ -44,7 +49,9 @@ def test_export_writes_an_adapter_llama_cpp_can_read(tiny_model, tmp_path):
     written_k = np.asarray(tensors["blk.1.attn_k.weight.lora_b"].data).reshape(16, 4)
     assert np.allclose(written_k, rope_permute(trained_k.detach().numpy(), heads=2))
     trained_v = next(value for name, value in state.items() if "layers.1.self_attn.v_proj" in name)
-    assert np.allclose(np.asarray(tensors["blk.1.attn_v.weight.lora_b"].data).reshape(16, 4), trained_v.detach().numpy())
+    assert np.allclose(
+        np.asarray(tensors["blk.1.attn_v.weight.lora_b"].data).reshape(16, 4), trained_v.detach().numpy()
+    )
 
 
 def test_unsupported_modules_and_architectures_are_refused(tiny_model, tmp_path):

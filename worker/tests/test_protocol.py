@@ -47,7 +47,14 @@ def test_bad_requests_get_errors_and_the_worker_keeps_serving():
     )
     assert replies[0]["error"]["type"] == "protocol"
     assert "not JSON" in replies[0]["error"]["message"]
-    assert replies[1] == {"id": 7, "error": {"type": "protocol", "message": "unknown op 'fly'; known: hello, create, forward_backward, optim_step, logprobs, save, load, shutdown"}}
+    assert replies[1] == {
+        "id": 7,
+        "error": {
+            "type": "protocol",
+            "message": "unknown op 'fly'; known: "
+            "hello, create, forward_backward, optim_step, logprobs, save, load, shutdown",
+        },
+    }
     assert "speaks protocol 999" in replies[2]["error"]["message"]
     assert replies[3]["result"]["protocol"] == PROTOCOL_VERSION
 
