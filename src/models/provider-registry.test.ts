@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelReferenceError } from './errors.js';
-import { formatModelReference, parseModelReference } from './model-reference.js';
+import { ModelReferenceError } from '../core/errors.js';
+import { formatModelReference, parseModelReference } from './provider-registry.js';
 
 describe('parseModelReference', () => {
   it('parses every documented form', () => {
