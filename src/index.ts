@@ -10,12 +10,21 @@ export { type CatalogEntry, catalog, findCatalogEntry } from './models/catalog.j
 export { type CreateModelOptions, createModel } from './models/create-model.js';
 export { type GgufSummary, readGgufSummary } from './models/gguf-info.js';
 export {
+  chatFormatFor,
+  disposeLlamaRuntime,
+  type LoraAdapterReference,
+  renderChatPrompt,
+} from './models/llama-cpp.js';
+export {
   listModels,
   modelsDirectory,
   type PullOptions,
   pullModel,
   resolveModelFile,
 } from './models/model-files.js';
-export { chatFormatFor, renderChatPrompt } from './models/providers/llama-chat-format.js';
-export { disposeLlamaRuntime } from './models/providers/llama-runtime.js';
+export {
+  formatModelReference,
+  type ModelReference,
+  parseModelReference,
+} from './models/provider-registry.js';
 export { initWorkspace, openWorkspace, type Workspace, WorkspaceStore } from './store/workspace.js';

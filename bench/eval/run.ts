@@ -202,8 +202,7 @@ function runPromptfoo(directory: string, sequences: number, name: string): Run {
           ...process.env,
           BENCH_MODEL_PATH: modelPath,
           BENCH_SEQUENCES: String(sequences),
-          BENCH_SAMPLING_FIX: pathToFileURL(join(repository, 'dist/models/providers/llama-sampling-fix.js'))
-            .href,
+          BENCH_SAMPLING_FIX: pathToFileURL(join(repository, 'dist/models/llama-cpp.js')).href,
           BENCH_TASK_PROMPT: JSON.stringify({ system: task.system, prompt: task.prompt }),
           PROMPTFOO_DISABLE_TELEMETRY: '1',
           PROMPTFOO_DISABLE_UPDATE: '1',

@@ -15,13 +15,14 @@ import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../../src/core/chat-model.js';
 import { defaultConfig } from '../../src/core/config.js';
 import { createModel } from '../../src/models/create-model.js';
-import { resolveModelFile } from '../../src/models/model-files.js';
-import { chatFormatFor, renderChatPrompt } from '../../src/models/providers/llama-chat-format.js';
 import {
+  chatFormatFor,
   disposeLlamaRuntime,
   loadLlamaModel,
+  renderChatPrompt,
   resolveThreads,
-} from '../../src/models/providers/llama-runtime.js';
+} from '../../src/models/llama-cpp.js';
+import { resolveModelFile } from '../../src/models/model-files.js';
 
 const { values } = parseArgs({
   options: {

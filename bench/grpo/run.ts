@@ -19,14 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { resolveModelFile } from '../../src/models/model-files.js';
-import { createLlamaModel } from '../../src/models/providers/llama.js';
 import {
+  createLlamaModel,
   disposeLlamaRuntime,
   loadLlamaModel,
   releaseLoraAdapter,
   resolveThreads,
-} from '../../src/models/providers/llama-runtime.js';
+} from '../../src/models/llama-cpp.js';
+import { resolveModelFile } from '../../src/models/model-files.js';
 import { loadDataset, promptMessages } from '../../src/task/dataset.js';
 import { createGrader } from '../../src/task/graders/index.js';
 import { parseTask } from '../../src/task/task.js';

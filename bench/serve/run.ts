@@ -18,9 +18,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LlamaChatSession, type LlamaContextSequence } from 'node-llama-cpp';
+import { disposeLlamaRuntime, loadLlamaModel, serializeSampling } from '../../src/models/llama-cpp.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
-import { disposeLlamaRuntime, loadLlamaModel } from '../../src/models/providers/llama-runtime.js';
-import { serializeSampling } from '../../src/models/providers/llama-sampling-fix.js';
 import { createApiKey } from '../../src/serve/keys.js';
 import { openWorkspace } from '../../src/store/workspace.js';
 

@@ -16,12 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { disposeLlamaRuntime, loadLlamaModel, resolveThreads } from '../../src/models/llama-cpp.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
-import {
-  disposeLlamaRuntime,
-  loadLlamaModel,
-  resolveThreads,
-} from '../../src/models/providers/llama-runtime.js';
 import { loadDataset, promptMessages, referenceText, taskChecks } from '../../src/task/dataset.js';
 import { parseTask } from '../../src/task/task.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';

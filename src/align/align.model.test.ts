@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace } from '../store/workspace.js';
 import { loadDataset, referenceText, taskChecks } from '../task/dataset.js';
 import { createGrader } from '../task/graders/index.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { registerAlign } from './commands/align.js';
 import { registerChat } from './commands/chat.js';
 import { registerCompare } from './commands/compare.js';

@@ -1,6 +1,6 @@
 /**
  * The model interface every stage talks to. It is deliberately small: a model generates or streams a
- * reply to chat messages. Providers (llama.cpp, OpenAI-compatible, Anthropic) implement it, and the
+ * reply to chat messages. Providers (llama.cpp, OpenAI-compatible, Anthropic, …) implement it, and the
  * call pipeline (cache, limiter, retries, accounting) wraps it without changing its shape.
  */
 
@@ -93,7 +93,8 @@ export type StreamEvent = { type: 'text'; text: string } | { type: 'finish'; res
 export interface ChatModel {
   /** The canonical model reference, e.g. `llama:smollm2-135m-instruct`. */
   readonly id: string;
-  readonly provider: 'llama' | 'openai' | 'anthropic';
+  /** The provider's name as registered in src/models/provider-registry.ts (`llama`, `openai`, …). */
+  readonly provider: string;
   generate(messages: ChatMessage[], options?: GenerateOptions): Promise<GenerateResult>;
   /** Streams text deltas of a single sample, then one `finish` event with the full result. */
   stream(messages: ChatMessage[], options?: GenerateOptions): AsyncIterable<StreamEvent>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace } from '../store/workspace.js';
 import { loadDataset, taskChecks } from '../task/dataset.js';
 import { createGrader } from '../task/graders/index.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLabels } from '../align/labels.js';
 import type { ChatModel } from '../core/chat-model.js';
 import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { defaultModelPath } from '../test-support/default-model.js';
 import { writeLlamaLora } from '../test-support/gguf-writer.js';

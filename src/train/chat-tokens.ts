@@ -1,7 +1,7 @@
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { ChatMessage } from '../core/chat-model.js';
 import { TrainingError } from '../core/errors.js';
-import { type ChatFormat, chatFormatFor, renderChatPrompt } from '../models/providers/llama-chat-format.js';
+import { type ChatFormat, chatFormatFor, renderChatPrompt } from '../models/llama-cpp.js';
 import type { TokenSequence } from './worker-protocol.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import { TrainingError } from '../core/errors.js';
-import { loadLlamaModel, resolveThreads } from '../models/providers/llama-runtime.js';
+import { loadLlamaModel, resolveThreads } from '../models/llama-cpp.js';
 import type { TrainingWorker } from './worker-client.js';
 import type { TokenSequence } from './worker-protocol.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { createGrader } from '../task/graders/index.js';
 import { parseTask, type Task } from '../task/task.js';

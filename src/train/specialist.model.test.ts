@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { parseTask } from '../task/task.js';
 import { sftConfigSchema } from './sft.js';

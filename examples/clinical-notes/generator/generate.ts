@@ -143,7 +143,7 @@ export function buildFiles(baseSeed = seed): Map<string, string> {
 async function writeBaseOutputs(): Promise<void> {
   const { parse } = await import('yaml');
   const { createModel } = await import('../../../src/models/create-model.js');
-  const { disposeLlamaRuntime } = await import('../../../src/models/providers/llama-runtime.js');
+  const { disposeLlamaRuntime } = await import('../../../src/models/llama-cpp.js');
   const task = parse(readFileSync(join(exampleRoot, 'tailor.yaml'), 'utf8')).task as {
     system: string;
     prompt: string;

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { disposeLlamaRuntime, loadLlamaModel } from '../../../src/models/llama-cpp.js';
 import { resolveModelFile } from '../../../src/models/model-files.js';
-import { disposeLlamaRuntime, loadLlamaModel } from '../../../src/models/providers/llama-runtime.js';
 import { type ExpertLabelRow, readExampleJsonl, verdictsByItem } from './generate.js';
 import type { IncumbentAnswer } from './incumbent.js';
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { ChatModel } from '../../core/chat-model.js';
 import { ConfigError, TailorError } from '../../core/errors.js';
 import { createModel, modelPool } from '../../models/create-model.js';
-import { disposeLlamaRuntime } from '../../models/providers/llama-runtime.js';
+import { disposeLlamaRuntime } from '../../models/llama-cpp.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { loadDataset, promptMessages, taskChecks } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';

@@ -8,9 +8,37 @@ import type {
   Sample,
 } from '../../core/chat-model.js';
 import { ProviderError } from '../../core/errors.js';
+import { apiConnection } from './api-connection.js';
 import { toProviderError } from './api-errors.js';
+import type { ModelProvider } from './provider.js';
 
-export interface AnthropicModelOptions {
+/** `anthropic:<model>` on Anthropic's Messages API (or the configured base URL). */
+export interface AnthropicModelReference {
+  provider: 'anthropic';
+  model: string;
+}
+
+export const anthropicProvider: ModelProvider<AnthropicModelReference> = {
+  name: 'anthropic',
+  parse: (body) => ({ provider: 'anthropic', model: body }),
+  format: (reference) => `anthropic:${reference.model}`,
+  async create(reference, context) {
+    const settings = context.config.providers.anthropic;
+    const { apiKey, baseURL, pipeline } = apiConnection('anthropic', settings, context.env, settings.baseURL);
+    const model = createAnthropicModel({
+      id: anthropicProvider.format(reference),
+      model: reference.model,
+      apiKeyEnv: settings.apiKeyEnv,
+      defaultMaxTokens: context.config.llama.maxTokens,
+      ...(baseURL ? { baseURL } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(context.fetch ? { fetch: context.fetch } : {}),
+    });
+    return { model, pipeline };
+  },
+};
+
+interface AnthropicModelOptions {
   id: string;
   model: string;
   baseURL?: string;
@@ -22,7 +50,7 @@ export interface AnthropicModelOptions {
 }
 
 /** Anthropic's Messages API through the official SDK. `seed` and log-probabilities are not offered there. */
-export function createAnthropicModel(options: AnthropicModelOptions): ChatModel {
+function createAnthropicModel(options: AnthropicModelOptions): ChatModel {
   const endpoint = options.baseURL ?? 'https://api.anthropic.com';
   let client: Anthropic | undefined;
   const clientFor = () => {

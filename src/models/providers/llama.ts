@@ -1,412 +1,132 @@
-import { randomInt } from 'node:crypto';
-import {
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaGrammar,
-  LlamaGrammarEvaluationState,
-  type LlamaModel,
-  type Token,
-} from 'node-llama-cpp';
-import type {
-  ChatMessage,
-  ChatModel,
-  FinishReason,
-  GenerateOptions,
-  GenerateResult,
-  JsonSchema,
-  Sample,
-  StreamEvent,
-  TokenLogprob,
-} from '../../core/chat-model.js';
-import { ProviderError } from '../../core/errors.js';
-import type { LoraAdapterReference } from '../../core/model-reference.js';
-import { checkBatchOrderInternals, sequenceOrderedBatches } from './llama-batch-order.js';
-import {
-  type ChatFormat,
-  chatFormatFor,
-  type RenderedPrompt,
-  renderChatPrompt,
-} from './llama-chat-format.js';
-import { type LlamaRuntimeOptions, loadLlamaModel, resolveThreads } from './llama-runtime.js';
-import { serializeSampling } from './llama-sampling-fix.js';
-
-export interface LlamaModelOptions extends LlamaRuntimeOptions {
-  /** Canonical reference, used as the result's `model`. */
-  id: string;
-  /** Resolved path of the base GGUF. */
-  modelPath: string;
-  /** LoRA adapters (GGUF) with scales; write each new adapter version to a new file (llama.cpp caches by path). */
-  adapters: LoraAdapterReference[];
-  /** Context window per sequence. */
-  contextSize: number;
-  /** Sequences decoded together; also the number of calls served at once. */
-  parallel: number;
-  /** `maxTokens` when a call sets none. */
-  defaultMaxTokens: number;
-}
-
-interface LlamaState {
-  model: LlamaModel;
-  context: LlamaContext;
-  format: ChatFormat;
-  pool: SequencePool;
-}
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ModelFileError, ModelReferenceError } from '../../core/errors.js';
+import { findCatalogEntry } from '../catalog.js';
+import { readGgufSummary } from '../gguf-info.js';
+import { resolveModelFile } from '../model-files.js';
+import { createLlamaModel, type LoraAdapterReference } from './llama-chat-model.js';
+import type { ModelProvider, ProviderContext } from './provider.js';
 
 /**
- * A local GGUF model served by llama.cpp. Concurrent calls (and the samples of one call) run on
- * separate sequences of one context and are decoded together in shared batches, which is where the
- * throughput of parallel sampling comes from. Results are reproducible: with the same seed a call
- * returns the same text whether it ran alone or beside others (checked by the integration tests).
+ * Local GGUF models on llama.cpp: `llama:<catalog name | path | specialist>[+lora:<path>[@scale]]...`.
+ * The decoding itself is in llama-chat-model.ts; this file turns a reference into the files to load.
  */
-export function createLlamaModel(options: LlamaModelOptions): ChatModel {
-  let state: Promise<LlamaState> | undefined;
-  const grammars = new Map<string, Promise<LlamaGrammar>>();
+export interface LlamaModelReference {
+  provider: 'llama';
+  model: string;
+  adapters: LoraAdapterReference[];
+}
 
-  const ready = (): Promise<LlamaState> => {
-    state ??= (async () => {
-      const model = await loadLlamaModel(options.modelPath, options);
-      const threads = resolveThreads(options.threads);
-      let created: LlamaContext | undefined;
-      const context = await model.createContext({
-        sequences: options.parallel,
-        batching: { itemPrioritizationStrategy: sequenceOrderedBatches(() => created) },
-        contextSize: options.contextSize,
-        threads,
-        // Flash attention is faster on CPU here and, with sampling serialised, makes a sequence's
-        // output independent of what the other sequences in the batch are doing.
-        flashAttention: true,
-        ...(options.adapters.length > 0
-          ? {
-              lora: {
-                adapters: options.adapters.map((adapter) => ({
-                  filePath: adapter.path,
-                  scale: adapter.scale,
-                })),
-              },
-            }
-          : {}),
-      });
-      created = context;
-      checkBatchOrderInternals(context);
-      serializeSampling(context);
-      return {
-        model,
-        context,
-        format: chatFormatFor(model),
-        pool: new SequencePool(context, options.parallel),
-      };
-    })();
-    state.catch(() => {
-      state = undefined;
+export const llamaProvider: ModelProvider<LlamaModelReference> = {
+  name: 'llama',
+  parse: parseLlamaReference,
+  format: formatLlamaReference,
+  async create(reference, context) {
+    const { config } = context;
+    const { id, modelPath, adapters } = await resolveLlamaReference(reference, context);
+    const model = createLlamaModel({
+      id,
+      modelPath,
+      adapters,
+      gpu: config.llama.gpu,
+      threads: config.llama.threads,
+      contextSize: config.llama.contextSize,
+      parallel: config.llama.parallel,
+      defaultMaxTokens: config.llama.maxTokens,
     });
-    return state;
-  };
+    return {
+      model,
+      // One limiter per loaded model and adapters, as wide as its context's sequences; a local call
+      // fails for reasons a retry does not fix, and costs nothing unless the price table says so.
+      pipeline: {
+        concurrency: config.llama.parallel,
+        limiterKey: id,
+        timeoutMs: 30 * 60_000,
+        maxRetries: 0,
+        freeByDefault: true,
+        secrets: [],
+      },
+    };
+  },
+};
 
-  const grammarFor = (llamaState: LlamaState, schema: JsonSchema): Promise<LlamaGrammar> => {
-    const key = JSON.stringify(schema);
-    let grammar = grammars.get(key);
-    if (!grammar) {
-      grammar = llamaState.model.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
-      grammars.set(key, grammar);
-      grammar.catch(() => grammars.delete(key));
+function parseLlamaReference(body: string, original: string): LlamaModelReference {
+  const [model, ...adapterParts] = body.split('+');
+  if (!model) throw new ModelReferenceError(`Model reference "${original}" names no model`);
+  const adapters = adapterParts.map((part) => {
+    if (!part.startsWith('lora:')) {
+      throw new ModelReferenceError(`Expected "+lora:<path>[@scale]" in "${original}", got "+${part}"`);
     }
-    return grammar;
-  };
-
-  async function run(
-    messages: ChatMessage[],
-    callOptions: GenerateOptions,
-    onText?: (text: string) => void,
-  ): Promise<GenerateResult> {
-    const started = performance.now();
-    const llamaState = await ready();
-    const prompt = renderChatPrompt(llamaState.model, llamaState.format, messages);
-    const contextSize = llamaState.context.contextSize;
-    if (prompt.tokens.length >= contextSize) {
-      throw new ProviderError(
-        'llama',
-        `Prompt is ${prompt.tokens.length} tokens, the context holds ${contextSize} per sequence`,
-        { code: 'context-overflow', hint: 'Raise llama.contextSize in tailor.yaml or shorten the prompt.' },
+    const adapterBody = part.slice('lora:'.length);
+    const at = adapterBody.lastIndexOf('@');
+    const path = at > 0 ? adapterBody.slice(0, at) : adapterBody;
+    const scale = at > 0 ? Number(adapterBody.slice(at + 1)) : 1;
+    if (!path) throw new ModelReferenceError(`LoRA adapter path is empty in "${original}"`);
+    if (!Number.isFinite(scale)) {
+      throw new ModelReferenceError(
+        `LoRA scale "${adapterBody.slice(at + 1)}" in "${original}" is not a number`,
       );
     }
-    const requestedMaxTokens = callOptions.maxTokens ?? options.defaultMaxTokens;
-    const maxTokens = Math.min(requestedMaxTokens, contextSize - prompt.tokens.length);
-    const sampleCount = callOptions.samples ?? 1;
-    const temperature = callOptions.temperature ?? 0.7;
-    const baseSeed = callOptions.seed ?? randomInt(2 ** 31);
-    const grammar = callOptions.jsonSchema ? await grammarFor(llamaState, callOptions.jsonSchema) : undefined;
-    const warnings: string[] = [];
-    if (!llamaState.format.fromGguf) warnings.push('GGUF has no chat template; used a guessed chat format');
-
-    const samples = await Promise.all(
-      Array.from({ length: sampleCount }, async (_, index) => {
-        const sequence = await llamaState.pool.acquire();
-        try {
-          return await sampleOnce(llamaState, sequence, prompt, {
-            maxTokens,
-            temperature,
-            topP: callOptions.topP ?? 1,
-            topK: callOptions.topK ?? 40,
-            seed: baseSeed + index,
-            stop: callOptions.stop ?? [],
-            grammar,
-            logprobs: callOptions.logprobs === true || (callOptions.topLogprobs ?? 0) > 0,
-            topLogprobs: callOptions.topLogprobs ?? 0,
-            signal: callOptions.signal,
-            onText: index === 0 ? onText : undefined,
-          });
-        } finally {
-          llamaState.pool.release(sequence);
-        }
-      }),
-    );
-    const first = samples[0]!;
-    return {
-      model: options.id,
-      text: first.text,
-      finishReason: first.finishReason,
-      samples,
-      usage: {
-        inputTokens: prompt.tokens.length,
-        outputTokens: samples.reduce((sum, sample) => sum + sample.outputTokens, 0),
-      },
-      latencyMs: performance.now() - started,
-      costUsd: null,
-      cached: false,
-      warnings,
-    };
-  }
-
-  return {
-    id: options.id,
-    provider: 'llama',
-    generate: (messages, callOptions = {}) => run(messages, callOptions),
-    stream: (messages, callOptions = {}) => streamWith(messages, callOptions, run),
-    async close() {
-      const current = state;
-      state = undefined;
-      if (current) await (await current.catch(() => undefined))?.context.dispose();
-    },
-  };
+    return { path, scale };
+  });
+  return { provider: 'llama', model, adapters };
 }
 
-interface SampleSettings {
-  maxTokens: number;
-  temperature: number;
-  topP: number;
-  topK: number;
-  seed: number;
-  stop: string[];
-  grammar: LlamaGrammar | undefined;
-  logprobs: boolean;
-  topLogprobs: number;
-  signal: AbortSignal | undefined;
-  onText: ((text: string) => void) | undefined;
-}
-
-async function sampleOnce(
-  llamaState: LlamaState,
-  sequence: LlamaContextSequence,
-  prompt: RenderedPrompt,
-  settings: SampleSettings,
-): Promise<Sample> {
-  const { model } = llamaState;
-  // Each call starts from an empty sequence: reusing another call's KV prefix would make results depend
-  // on call order, and the tests promise that they do not.
-  await sequence.clearHistory();
-  const grammar = settings.grammar;
-  const stops = [
-    ...settings.stop,
-    ...(grammar ? grammar.stopGenerationTriggers.map((text) => text.toString()) : []),
-  ];
-  const generated: Token[] = [];
-  const logprobs: TokenLogprob[] = [];
-  let text = '';
-  let emitted = 0;
-  let finishReason: FinishReason = 'stop';
-
-  const iterator = sequence.evaluateWithMetadata(
-    prompt.tokens,
-    { confidence: settings.logprobs, probabilities: settings.topLogprobs > 0 },
-    {
-      temperature: settings.temperature,
-      // "No limit" goes to node-llama-cpp as null, which leaves the filter out of llama.cpp's sampler
-      // chain: it turns top-k 0 into a top-k over the whole vocabulary, sorting every logit for every
-      // token, which made sampling at temperature 1 several times slower than greedy (bench/grpo).
-      topP: (settings.topP < 1 ? settings.topP : null) as number,
-      topK: (settings.topK > 0 ? settings.topK : null) as number,
-      seed: settings.seed,
-      grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined,
-    },
-  );
-  for await (const output of iterator) {
-    if (settings.signal?.aborted) {
-      finishReason = 'abort';
-      break;
-    }
-    generated.push(output.token);
-    if (endsWithSequence(generated, prompt.stopTokenSequences)) break;
-    if (settings.logprobs) logprobs.push(toLogprob(model, output, settings.topLogprobs));
-    text = model.detokenize(generated);
-    const stopFound = firstStop(text, stops);
-    if (stopFound) {
-      text = text.slice(0, stopFound.at);
-      // A JSON grammar's own trigger (blank lines after the object) is a natural end, not a user stop.
-      finishReason = settings.stop.includes(stopFound.stop) ? 'stop-sequence' : 'stop';
-      break;
-    }
-    if (settings.onText) {
-      const safe = safeLength(text, stops);
-      if (safe > emitted) {
-        settings.onText(text.slice(emitted, safe));
-        emitted = safe;
-      }
-    }
-    if (generated.length >= settings.maxTokens) {
-      finishReason = 'length';
-      break;
-    }
-  }
-  if (grammar?.trimWhitespaceSuffix) text = text.trimEnd();
-  if (settings.onText && text.length > emitted) settings.onText(text.slice(emitted));
-  return {
-    text,
-    finishReason,
-    outputTokens: generated.length,
-    ...(settings.logprobs ? { logprobs } : {}),
-  };
-}
-
-function toLogprob(
-  model: LlamaModel,
-  output: { token: Token; confidence?: number; probabilities?: Map<Token, number> },
-  topLogprobs: number,
-): TokenLogprob {
-  const probability = output.confidence ?? output.probabilities?.get(output.token) ?? 0;
-  const entry: TokenLogprob = {
-    token: model.detokenize([output.token], true),
-    logprob: Math.log(probability),
-  };
-  if (topLogprobs > 0 && output.probabilities) {
-    entry.top = [...output.probabilities.entries()].slice(0, topLogprobs).map(([token, p]) => ({
-      token: model.detokenize([token], true),
-      logprob: Math.log(p),
-    }));
-  }
-  return entry;
-}
-
-function endsWithSequence(tokens: Token[], sequences: Token[][]): boolean {
-  return sequences.some(
-    (sequence) =>
-      sequence.length <= tokens.length &&
-      sequence.every((token, index) => tokens[tokens.length - sequence.length + index] === token),
-  );
-}
-
-function firstStop(text: string, stops: string[]): { at: number; stop: string } | undefined {
-  let first: { at: number; stop: string } | undefined;
-  for (const stop of stops) {
-    if (stop.length === 0) continue;
-    const at = text.indexOf(stop);
-    if (at >= 0 && (first === undefined || at < first.at)) first = { at, stop };
-  }
-  return first;
+function formatLlamaReference(reference: LlamaModelReference): string {
+  return [
+    `llama:${reference.model}`,
+    ...reference.adapters.map((adapter) =>
+      adapter.scale === 1 ? `lora:${adapter.path}` : `lora:${adapter.path}@${adapter.scale}`,
+    ),
+  ].join('+');
 }
 
 /**
- * How much of `text` can be streamed now: hold back a trailing partial UTF-8 character and any suffix
- * that could still grow into a stop string.
+ * Catalog names stay as typed (they name fixed, checksummed files); paths become absolute so the
+ * model id, and with it the cache key, names the exact weights.
  */
-export function safeLength(text: string, stops: string[]): number {
-  let end = text.length;
-  while (end > 0 && text[end - 1] === '\uFFFD') end--;
-  let holdBack = 0;
-  for (const stop of stops) {
-    for (let length = Math.min(stop.length - 1, end); length > holdBack; length--) {
-      if (text.endsWith(stop.slice(0, length), end)) {
-        holdBack = length;
-        break;
-      }
-    }
+async function resolveLlamaReference(givenReference: LlamaModelReference, context: ProviderContext) {
+  let reference = givenReference;
+  // A specialist trained in this workspace: its base plus its adapter (then any adapters given).
+  const specialist =
+    findCatalogEntry(reference.model) || existsSync(reference.model)
+      ? undefined
+      : context.store?.specialist(reference.model);
+  if (specialist) {
+    reference = {
+      ...reference,
+      model: specialist.base,
+      adapters: [{ path: specialist.adapterPath, scale: 1 }, ...reference.adapters],
+    };
   }
-  return end - holdBack;
-}
-
-/** Turn a callback-style generation into an async iterable of stream events. */
-export async function* streamWith(
-  messages: ChatMessage[],
-  options: GenerateOptions,
-  run: (
-    messages: ChatMessage[],
-    options: GenerateOptions,
-    onText: (text: string) => void,
-  ) => Promise<GenerateResult>,
-): AsyncIterable<StreamEvent> {
-  if ((options.samples ?? 1) > 1)
-    throw new ProviderError('llama', 'stream() produces one sample; use generate() for several');
-  const pending: string[] = [];
-  let wake: (() => void) | undefined;
-  let done = false;
-  let failure: unknown;
-  let result: GenerateResult | undefined;
-  run(messages, options, (text) => {
-    pending.push(text);
-    wake?.();
-  }).then(
-    (value) => {
-      result = value;
-      done = true;
-      wake?.();
-    },
-    (error: unknown) => {
-      failure = error;
-      done = true;
-      wake?.();
-    },
-  );
-  while (true) {
-    if (pending.length > 0) {
-      yield { type: 'text', text: pending.shift()! };
-      continue;
-    }
-    if (done) break;
-    await new Promise<void>((resolveWake) => {
-      wake = resolveWake;
+  const modelPath = await resolveModelFile(reference.model, {
+    pull: context.pull ?? true,
+    ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+  });
+  const summary = await readGgufSummary(modelPath);
+  if (summary.type === 'adapter') {
+    throw new ModelFileError(`${modelPath} is a LoRA adapter, not a base model`, {
+      hint: 'Give the base model first: llama:<base>+lora:<adapter>',
     });
-    wake = undefined;
   }
-  if (failure !== undefined) throw failure;
-  yield { type: 'finish', result: result! };
-}
-
-/** Hands out the context's sequences; callers beyond `size` wait their turn in order. */
-class SequencePool {
-  readonly #context: LlamaContext;
-  readonly #free: LlamaContextSequence[] = [];
-  readonly #waiting: ((sequence: LlamaContextSequence) => void)[] = [];
-  #created = 0;
-
-  constructor(
-    context: LlamaContext,
-    readonly size: number,
-  ) {
-    this.#context = context;
-  }
-
-  acquire(): Promise<LlamaContextSequence> {
-    const free = this.#free.pop();
-    if (free) return Promise.resolve(free);
-    if (this.#created < this.size) {
-      this.#created++;
-      return Promise.resolve(this.#context.getSequence());
-    }
-    return new Promise((resolveSequence) => this.#waiting.push(resolveSequence));
-  }
-
-  release(sequence: LlamaContextSequence): void {
-    const next = this.#waiting.shift();
-    if (next) next(sequence);
-    else this.#free.push(sequence);
-  }
+  const adapters = await Promise.all(
+    reference.adapters.map(async (adapter) => {
+      const path = resolve(adapter.path);
+      const adapterSummary = await readGgufSummary(path);
+      if (adapterSummary.type !== 'adapter') {
+        throw new ModelFileError(
+          `${path} is not a LoRA adapter GGUF (general.type is "${adapterSummary.type}")`,
+        );
+      }
+      if (adapterSummary.architecture !== summary.architecture) {
+        throw new ModelFileError(
+          `Adapter ${path} is for ${adapterSummary.architecture}, the base model is ${summary.architecture}`,
+        );
+      }
+      return { path, scale: adapter.scale };
+    }),
+  );
+  const canonicalModel = findCatalogEntry(reference.model)?.name ?? modelPath;
+  const id = formatLlamaReference({ provider: 'llama', model: canonicalModel, adapters });
+  return { id, modelPath, adapters };
 }

@@ -11,10 +11,55 @@ import type {
   GenerateResult,
   Sample,
 } from '../../core/chat-model.js';
-import { ProviderError } from '../../core/errors.js';
+import { ModelReferenceError, ProviderError } from '../../core/errors.js';
+import { apiConnection } from './api-connection.js';
 import { toProviderError } from './api-errors.js';
+import type { ModelProvider } from './provider.js';
 
-export interface OpenAIModelOptions {
+/** `openai:<model>` on OpenAI (or the configured base URL), `openai:<base URL>#<model>` on any compatible server. */
+export interface OpenAIModelReference {
+  provider: 'openai';
+  model: string;
+  baseURL?: string;
+}
+
+export const openaiProvider: ModelProvider<OpenAIModelReference> = {
+  name: 'openai',
+  parse(body, original) {
+    if (/^https?:\/\//.test(body)) {
+      const hash = body.lastIndexOf('#');
+      if (hash < 0 || hash === body.length - 1) {
+        throw new ModelReferenceError(`Endpoint reference "${original}" needs the model after "#"`, {
+          hint: 'Example: openai:http://127.0.0.1:8080/v1#my-model',
+        });
+      }
+      return { provider: 'openai', baseURL: body.slice(0, hash), model: body.slice(hash + 1) };
+    }
+    return { provider: 'openai', model: body };
+  },
+  format: (reference) =>
+    reference.baseURL ? `openai:${reference.baseURL}#${reference.model}` : `openai:${reference.model}`,
+  async create(reference, context) {
+    const settings = context.config.providers.openai;
+    const { apiKey, baseURL, pipeline } = apiConnection(
+      'openai',
+      settings,
+      context.env,
+      reference.baseURL ?? settings.baseURL,
+    );
+    const model = createOpenAIModel({
+      id: openaiProvider.format(reference),
+      model: reference.model,
+      apiKeyEnv: settings.apiKeyEnv,
+      ...(baseURL ? { baseURL } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(context.fetch ? { fetch: context.fetch } : {}),
+    });
+    return { model, pipeline };
+  },
+};
+
+interface OpenAIModelOptions {
   id: string;
   model: string;
   /** Any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server, Together, …); default OpenAI. */
@@ -26,7 +71,7 @@ export interface OpenAIModelOptions {
 }
 
 /** OpenAI and OpenAI-compatible endpoints through the official SDK (its own retries off: the pipeline retries). */
-export function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
+function createOpenAIModel(options: OpenAIModelOptions): ChatModel {
   const endpoint = options.baseURL ?? 'https://api.openai.com/v1';
   let client: OpenAI | undefined;
   const clientFor = () => {

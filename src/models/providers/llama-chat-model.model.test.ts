@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatModel } from '../../core/chat-model.js';
 import { ProviderError } from '../../core/errors.js';
 import { defaultModelPath } from '../../test-support/default-model.js';
-import { createLlamaModel, safeLength } from './llama.js';
 import { chatFormatFor, renderChatPrompt } from './llama-chat-format.js';
+import { createLlamaModel, safeLength } from './llama-chat-model.js';
 import { disposeLlamaRuntime, loadLlamaModel } from './llama-runtime.js';
 
 // Real-model tests on SmolLM2-135M-Instruct (the embedded default).
