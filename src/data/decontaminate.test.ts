@@ -209,7 +209,7 @@ describe('findContamination', () => {
     expect(() => createContaminationIndex(task, [], { threshold: 1.5 })).toThrow(/at most 1/);
   });
 
-  it('checks tens of thousands of records against thousands in a few seconds', () => {
+  it('finds the planted copies among tens of thousands of records', () => {
     const references = source(
       'test',
       Array.from({ length: 2000 }, (_, index) => taskRecord(`t-${index}`, note(100_000 + index, 120))),
@@ -219,16 +219,14 @@ describe('findContamination', () => {
         ? chatRecord(`c-${index}`, renderTemplate(task.prompt, { note: note(100_000 + index / 5000, 120) }))
         : taskRecord(`c-${index}`, note(index, 120)),
     );
-    const started = performance.now();
+    // Timing is a benchmark's business, never a test's: this checks the answer at a realistic size.
     const report = findContamination(task, [source('train', candidates)], [references]);
-    const seconds = (performance.now() - started) / 1000;
     expect(report.contaminated.map((entry) => entry.record.id)).toEqual([
       'c-0',
       'c-5000',
       'c-10000',
       'c-15000',
     ]);
-    expect(seconds).toBeLessThan(30);
   });
 });
 
