@@ -37,13 +37,8 @@ export interface EvalRunOptions {
   onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
 }
 
-export interface ExampleResult {
-  exampleId: string;
-  output: string;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-  costUsd: number | null;
+/** One example's result: what the store keeps, plus the score and pass combined from its grades. */
+export interface ExampleResult extends EvalResultRecord {
   grades: Record<string, GraderOutcome>;
   score: number;
   pass: boolean;

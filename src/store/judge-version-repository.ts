@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database.js';
+import { nextVersion, versionRow } from './versioned-rows.js';
 
 /**
  * A stored judge version. `config` is JSON whose shape belongs to src/align (a rubric grader config),
@@ -27,10 +28,7 @@ export class JudgeVersionRepository {
    */
   saveNext(entry: Omit<JudgeVersionRecord, 'version' | 'createdAt'>): number {
     return this.#database.transaction(() => {
-      const { latest } = this.#database
-        .prepare('SELECT MAX(version) AS latest FROM judge_versions WHERE name = ?')
-        .get(entry.name) as { latest: number | null };
-      const version = (latest ?? 0) + 1;
+      const version = nextVersion(this.#database, 'judge_versions', entry.name);
       this.#database
         .prepare(
           'INSERT INTO judge_versions (name, version, grader_json, parent_version, lineage_json, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -49,15 +47,7 @@ export class JudgeVersionRepository {
 
   /** One version, or the latest when `version` is omitted. */
   find(name: string, version?: number): JudgeVersionRecord | undefined {
-    const row = (
-      version === undefined
-        ? this.#database
-            .prepare('SELECT * FROM judge_versions WHERE name = ? ORDER BY version DESC LIMIT 1')
-            .get(name)
-        : this.#database
-            .prepare('SELECT * FROM judge_versions WHERE name = ? AND version = ?')
-            .get(name, version)
-    ) as JudgeVersionRow | undefined;
+    const row = versionRow<JudgeVersionRow>(this.#database, 'judge_versions', name, version);
     return row ? fromRow(row) : undefined;
   }
 

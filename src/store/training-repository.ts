@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database.js';
+import { nextVersion, versionRow } from './versioned-rows.js';
 
 /**
  * A training run as the store keeps it. `config` and `result` are JSON whose shape belongs to
@@ -79,10 +80,7 @@ export class TrainingRepository {
     adapterPathFor: (version: number) => string,
   ): SpecialistRecord {
     return this.#database.transaction(() => {
-      const row = this.#database
-        .prepare('SELECT max(version) AS version FROM specialists WHERE name = ?')
-        .get(specialist.name) as { version: number | null };
-      const version = (row.version ?? 0) + 1;
+      const version = nextVersion(this.#database, 'specialists', specialist.name);
       const record: SpecialistRecord = {
         ...specialist,
         adapterPath: adapterPathFor(version),
@@ -110,15 +108,7 @@ export class TrainingRepository {
 
   /** The latest version of a specialist, or the given one. */
   specialist(name: string, version?: number): SpecialistRecord | undefined {
-    const row = (
-      version === undefined
-        ? this.#database
-            .prepare('SELECT * FROM specialists WHERE name = ? ORDER BY version DESC LIMIT 1')
-            .get(name)
-        : this.#database
-            .prepare('SELECT * FROM specialists WHERE name = ? AND version = ?')
-            .get(name, version)
-    ) as SpecialistRow | undefined;
+    const row = versionRow<SpecialistRow>(this.#database, 'specialists', name, version);
     return row ? fromSpecialistRow(row) : undefined;
   }
 
