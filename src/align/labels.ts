@@ -3,31 +3,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { TailorError } from '../core/errors.js';
+import type { LabelRecord } from '../store/label-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 
 /**
  * Expert labels: what domain experts said about outputs. One label is one annotator's verdict on one
  * item (an output for an example, or a pair of outputs): pass/fail, a 1–5 score and/or a pairwise
  * preference, with a critique. Stored with provenance (file, line, import time), several annotators
- * per item; judge alignment measures judges against them.
+ * per item; judge alignment measures judges against them. The store keeps them as they are here
+ * (`LabelRecord`); reading label files and deciding what counts as a change are this file's.
  */
-export interface Label {
-  itemId: string;
-  exampleId: string;
-  output: string;
-  /** The second output of a pairwise label (the preference is between `output` = A and this = B). */
-  outputB: string | undefined;
-  annotator: string;
-  pass: boolean | undefined;
-  score: number | undefined;
-  preference: 'A' | 'B' | 'tie' | undefined;
-  critique: string | undefined;
-  labelledAt: string | undefined;
-  /** Fields of the source row Tailor does not interpret (e.g. split, source), kept as given. */
-  meta: Record<string, unknown>;
-  sourceFile: string;
-  sourceLine: number;
-}
+export type Label = LabelRecord;
 
 export class LabelsError extends TailorError {
   constructor(message: string, options: { hint?: string } = {}) {
@@ -222,9 +208,9 @@ export function importLabels(
   }
   const write = labelWriter(store);
   const result: ImportResult = { file: resolve(path), added: 0, updated: 0, unchanged: 0, skipped: problems };
-  store.database.transaction(() => {
+  store.transaction(() => {
     for (const label of labels) result[write(label)]++;
-  })();
+  });
   return result;
 }
 
@@ -235,73 +221,25 @@ export function importLabels(
  * the stored output follows, or judges would be measured on text the expert never saw.
  */
 export function labelWriter(store: WorkspaceStore): (label: Label) => 'added' | 'updated' | 'unchanged' {
-  const database = store.database;
-  const find = database.prepare('SELECT * FROM labels WHERE item_id = ? AND annotator = ?');
-  const insert = database.prepare(
-    `INSERT INTO labels (item_id, example_id, output, output_b, annotator, pass, score, preference, critique,
-       labelled_at, meta_json, source_file, source_line, imported_at)
-     VALUES (@itemId, @exampleId, @output, @outputB, @annotator, @pass, @score, @preference, @critique,
-       @labelledAt, @meta, @sourceFile, @sourceLine, @importedAt)
-     ON CONFLICT (item_id, annotator) DO UPDATE SET example_id = excluded.example_id,
-       output = excluded.output, output_b = excluded.output_b, pass = excluded.pass, score = excluded.score,
-       preference = excluded.preference, critique = excluded.critique, labelled_at = excluded.labelled_at,
-       meta_json = excluded.meta_json, source_file = excluded.source_file, source_line = excluded.source_line,
-       imported_at = excluded.imported_at`,
-  );
   return (label) => {
-    const row = toRow(label, new Date().toISOString());
-    const existing = find.get(label.itemId, label.annotator) as LabelRow | undefined;
-    if (existing && sameLabel(existing, row)) return 'unchanged';
-    insert.run(row);
+    const existing = store.labels.find(label.itemId, label.annotator);
+    if (existing && sameLabel(existing, label)) return 'unchanged';
+    store.labels.save(label);
     return existing ? 'updated' : 'added';
   };
 }
 
-interface LabelRow {
-  item_id: string;
-  example_id: string;
-  output: string;
-  output_b: string | null;
-  annotator: string;
-  pass: number | null;
-  score: number | null;
-  preference: string | null;
-  critique: string | null;
-  labelled_at: string | null;
-  meta_json: string;
-  source_file: string;
-  source_line: number;
-}
-
-function toRow(label: Label, importedAt: string) {
-  return {
-    itemId: label.itemId,
-    exampleId: label.exampleId,
-    output: label.output,
-    outputB: label.outputB ?? null,
-    annotator: label.annotator,
-    pass: label.pass === undefined ? null : label.pass ? 1 : 0,
-    score: label.score ?? null,
-    preference: label.preference ?? null,
-    critique: label.critique ?? null,
-    labelledAt: label.labelledAt ?? null,
-    meta: JSON.stringify(label.meta),
-    sourceFile: label.sourceFile,
-    sourceLine: label.sourceLine,
-    importedAt,
-  };
-}
-
-function sameLabel(existing: LabelRow, row: ReturnType<typeof toRow>): boolean {
+/** Whether a label says what the stored one does; provenance and metadata do not count. */
+function sameLabel(existing: Label, label: Label): boolean {
   return (
-    existing.example_id === row.exampleId &&
-    existing.output === row.output &&
-    existing.output_b === row.outputB &&
-    existing.pass === row.pass &&
-    existing.score === row.score &&
-    existing.preference === row.preference &&
-    existing.critique === row.critique &&
-    existing.labelled_at === row.labelledAt
+    existing.exampleId === label.exampleId &&
+    existing.output === label.output &&
+    existing.outputB === label.outputB &&
+    existing.pass === label.pass &&
+    existing.score === label.score &&
+    existing.preference === label.preference &&
+    existing.critique === label.critique &&
+    existing.labelledAt === label.labelledAt
   );
 }
 
@@ -310,27 +248,7 @@ export function listLabels(
   store: WorkspaceStore,
   filter: { annotator?: string; exampleId?: string } = {},
 ): Label[] {
-  const rows = store.database
-    .prepare(
-      `SELECT * FROM labels WHERE (@annotator IS NULL OR annotator = @annotator)
-         AND (@exampleId IS NULL OR example_id = @exampleId) ORDER BY example_id, item_id, annotator`,
-    )
-    .all({ annotator: filter.annotator ?? null, exampleId: filter.exampleId ?? null }) as LabelRow[];
-  return rows.map((row) => ({
-    itemId: row.item_id,
-    exampleId: row.example_id,
-    output: row.output,
-    outputB: row.output_b ?? undefined,
-    annotator: row.annotator,
-    pass: row.pass === null ? undefined : row.pass === 1,
-    score: row.score ?? undefined,
-    preference: (row.preference as Label['preference']) ?? undefined,
-    critique: row.critique ?? undefined,
-    labelledAt: row.labelled_at ?? undefined,
-    meta: JSON.parse(row.meta_json),
-    sourceFile: row.source_file,
-    sourceLine: row.source_line,
-  }));
+  return store.labels.list(filter);
 }
 
 /** Labels grouped by item, with the experts' consensus. */

@@ -55,7 +55,7 @@ describe('eval runs on the default model', () => {
       maxTokens: 120,
     };
     const calls = () =>
-      workspace.store.usageByModel().reduce((sum, row) => sum + row.calls - row.cachedCalls, 0);
+      workspace.store.modelCalls.usageByModel().reduce((sum, row) => sum + row.calls - row.cachedCalls, 0);
 
     // The first run is "killed" after two examples; running again finishes only the third.
     const partial = await runEval({ ...options, records: records.slice(0, 1) });

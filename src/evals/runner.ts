@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { bootstrapMean, type Estimate, quantile } from '../common/statistics.js';
 import type { ChatModel } from '../core/chat-model.js';
 import type { GraderConfig } from '../core/task-config.js';
+import type { EvalResultRecord } from '../store/eval-run-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { type EvalRecord, promptMessages } from '../task/dataset.js';
 import { combineGrades, type GraderOutcome, gradeOutput } from '../task/grading.js';
@@ -36,13 +37,8 @@ export interface EvalRunOptions {
   onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
 }
 
-export interface ExampleResult {
-  exampleId: string;
-  output: string;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-  costUsd: number | null;
+/** One example's result: what the store keeps, plus the score and pass combined from its grades. */
+export interface ExampleResult extends EvalResultRecord {
   grades: Record<string, GraderOutcome>;
   score: number;
   pass: boolean;
@@ -78,20 +74,15 @@ export function loadRunResults(
   store: WorkspaceStore,
   runId: string,
 ): { model: string; dataset: string; results: ExampleResult[] } | undefined {
-  const run = store.database
-    .prepare('SELECT model, dataset, config_json FROM eval_runs WHERE id = ?')
-    .get(runId) as { model: string; dataset: string; config_json: string } | undefined;
+  const run = store.evalRuns.run(runId);
   if (!run) return undefined;
-  const { graders } = JSON.parse(run.config_json) as { graders: GraderConfig[] };
-  const rows = store.database
-    .prepare('SELECT * FROM eval_results WHERE run_id = ? ORDER BY example_id')
-    .all(runId) as ResultRow[];
+  const { graders } = run.config as StoredRunConfig;
   const configs = graders.map((config) => ({ config }));
   return {
     model: run.model,
     dataset: run.dataset,
-    results: rows.map((row) => {
-      const result = fromRow(row);
+    results: store.evalRuns.results(runId).map((record) => {
+      const result = fromRecord(record);
       return { ...result, ...combineGrades(configs, result.grades, 0.8) };
     }),
   };
@@ -121,29 +112,19 @@ export async function runEval(
   options: EvalRunOptions,
 ): Promise<{ summary: EvalSummary; results: ExampleResult[] }> {
   const runId = evalRunId(options);
-  const database = options.store.database;
-  database
-    .prepare(
-      'INSERT OR IGNORE INTO eval_runs (id, task, model, dataset, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(
-      runId,
-      options.task.name,
-      options.modelLabel,
-      options.datasetPath,
-      JSON.stringify({ graders: options.graders.map((entry) => entry.config), maxTokens: options.maxTokens }),
-      new Date().toISOString(),
-    );
-  const existing = new Map(
-    (database.prepare('SELECT * FROM eval_results WHERE run_id = ?').all(runId) as ResultRow[]).map((row) => [
-      row.example_id,
-      fromRow(row),
-    ]),
-  );
-  const insert = database.prepare(
-    `INSERT OR REPLACE INTO eval_results (run_id, example_id, output, input_tokens, output_tokens, latency_ms, cost_usd, grades_json, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const evalRuns = options.store.evalRuns;
+  const config: StoredRunConfig = {
+    graders: options.graders.map((entry) => entry.config),
+    maxTokens: options.maxTokens,
+  };
+  evalRuns.start({
+    id: runId,
+    task: options.task.name,
+    model: options.modelLabel,
+    dataset: options.datasetPath,
+    config,
+  });
+  const existing = new Map(evalRuns.results(runId).map((record) => [record.exampleId, fromRecord(record)]));
   const results: ExampleResult[] = [];
   const resumed = options.records.filter((record) => existing.has(record.id)).length;
   let done = resumed;
@@ -158,17 +139,7 @@ export async function runEval(
 
   const evaluate = async (record: EvalRecord): Promise<void> => {
     const result = await evaluateRecord(record, options);
-    insert.run(
-      runId,
-      result.exampleId,
-      result.output,
-      result.inputTokens,
-      result.outputTokens,
-      result.latencyMs,
-      result.costUsd,
-      JSON.stringify(result.grades),
-      new Date().toISOString(),
-    );
+    evalRuns.saveResult(runId, result);
     existing.set(record.id, result);
     done++;
     scoreSum += result.score;
@@ -180,7 +151,7 @@ export async function runEval(
       while (next < pending.length) await evaluate(pending[next++]!);
     }),
   );
-  database.prepare('UPDATE eval_runs SET finished_at = ? WHERE id = ?').run(new Date().toISOString(), runId);
+  evalRuns.finish(runId);
   for (const record of options.records) results.push(existing.get(record.id)!);
   return { summary: summarise(runId, options, results, resumed), results };
 }
@@ -230,25 +201,17 @@ function positionConsistency(grades: GraderOutcome[]): number {
   return judged.filter((grade) => grade.details!.consistent === true).length / judged.length;
 }
 
-interface ResultRow {
-  example_id: string;
-  output: string;
-  input_tokens: number;
-  output_tokens: number;
-  latency_ms: number;
-  cost_usd: number | null;
-  grades_json: string;
+/** What a run stores as its config: enough to recombine its grades later. */
+interface StoredRunConfig {
+  graders: GraderConfig[];
+  maxTokens: number;
 }
 
-function fromRow(row: ResultRow): ExampleResult {
+// Stored results carry grades only; score and pass are recombined from them by the caller.
+function fromRecord(record: EvalResultRecord): ExampleResult {
   return {
-    exampleId: row.example_id,
-    output: row.output,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    latencyMs: row.latency_ms,
-    costUsd: row.cost_usd,
-    grades: JSON.parse(row.grades_json),
+    ...record,
+    grades: record.grades as Record<string, GraderOutcome>,
     score: 0,
     pass: false,
   };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { TailorError } from '../core/errors.js';
+import type { ApiKeyRecord } from '../store/api-key-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 
 /**
@@ -10,15 +11,8 @@ import type { WorkspaceStore } from '../store/workspace.js';
 export const scopes = ['inference', 'feedback', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
+export interface ApiKey extends ApiKeyRecord {
   scopes: Scope[];
-  /** Whether this key's traffic is captured (when capture is on for the server). */
-  capture: boolean;
-  createdAt: string;
-  revokedAt: string | undefined;
 }
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -43,63 +37,30 @@ export function createApiKey(
     createdAt: new Date().toISOString(),
     revokedAt: undefined,
   };
-  store.database
-    .prepare(
-      'INSERT INTO api_keys (id, name, hash, prefix, scopes, capture, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    .run(
-      key.id,
-      key.name,
-      hashOf(secret),
-      key.prefix,
-      key.scopes.join(','),
-      key.capture ? 1 : 0,
-      key.createdAt,
-    );
+  store.apiKeys.add(key, hashOf(secret));
   return { key, secret };
 }
 
-interface Row {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string;
-  capture: number;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const fromRow = (row: Row): ApiKey => ({
-  id: row.id,
-  name: row.name,
-  prefix: row.prefix,
-  scopes: row.scopes.split(',') as Scope[],
-  capture: row.capture === 1,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at ?? undefined,
-});
+// Only createApiKey writes keys, and it checks their scopes first.
+const fromRecord = (record: ApiKeyRecord): ApiKey => ({ ...record, scopes: record.scopes as Scope[] });
 
 export function listApiKeys(store: WorkspaceStore): ApiKey[] {
-  return (store.database.prepare('SELECT * FROM api_keys ORDER BY created_at').all() as Row[]).map(fromRow);
+  return store.apiKeys.list().map(fromRecord);
 }
 
 /** Revoke by id or name; revoked keys stay listed (with the time) so traffic keeps its attribution. */
 export function revokeApiKey(store: WorkspaceStore, idOrName: string): ApiKey {
-  const row = store.database
-    .prepare('SELECT * FROM api_keys WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
-    .get(idOrName, idOrName) as Row | undefined;
-  if (!row) throw new TailorError('not-found', `No active API key with id or name "${idOrName}"`);
+  const record = store.apiKeys.findActive(idOrName);
+  if (!record) throw new TailorError('not-found', `No active API key with id or name "${idOrName}"`);
   const revokedAt = new Date().toISOString();
-  store.database.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
-  return { ...fromRow(row), revokedAt };
+  store.apiKeys.revoke(record.id, revokedAt);
+  return { ...fromRecord(record), revokedAt };
 }
 
 /** The active key a bearer secret belongs to, or undefined (unknown or revoked). */
 export function verifyApiKey(store: WorkspaceStore, secret: string): ApiKey | undefined {
-  const row = store.database
-    .prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL')
-    .get(hashOf(secret)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  const record = store.apiKeys.findActiveByHash(hashOf(secret));
+  return record ? fromRecord(record) : undefined;
 }
 
 export function allows(key: ApiKey, scope: Scope): boolean {

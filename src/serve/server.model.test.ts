@@ -36,14 +36,14 @@ beforeAll(async () => {
   // A specialist (the default model plus a LoRA adapter), registered as training would register it.
   const adapter = join(root, 'notes-sft-v1.gguf');
   writeLlamaLora(adapter, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 1, scale: 0.5 });
-  workspace.store.startTrainingRun({
+  workspace.store.training.startRun({
     id: 'run-1',
     method: 'sft',
     base: 'smollm2-135m-instruct',
     runDirectory: root,
     config: {},
   });
-  workspace.store.registerSpecialist(
+  workspace.store.training.registerSpecialist(
     {
       name: 'notes-sft',
       base: 'smollm2-135m-instruct',

@@ -319,7 +319,7 @@ export async function servedModels(
       created: 0,
       ownedBy: 'tailor',
     })),
-    ...store.specialists().map((specialist) => ({
+    ...store.training.specialists().map((specialist) => ({
       name: specialist.name,
       reference: `llama:${specialist.name}`,
       created: Math.floor(Date.parse(specialist.createdAt) / 1000),

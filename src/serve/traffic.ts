@@ -1,76 +1,21 @@
 import { type Label, labelWriter } from '../align/labels.js';
+import type { StoredTraffic, TrafficRecord } from '../store/traffic-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
+
+export type { StoredTraffic, TrafficRecord } from '../store/traffic-repository.js';
 
 /**
  * Captured serving traffic and the feedback on it. Each request and its response are stored with
  * latency, tokens, model and key id (never the key), with configured fields redacted; feedback on a
  * request becomes an expert label on that output, so judge alignment and data curation see it.
  */
-export interface TrafficRecord {
-  id: string;
-  keyId: string | undefined;
-  model: string;
-  request: unknown;
-  response: unknown;
-  status: number;
-  latencyMs: number;
-  inputTokens: number | undefined;
-  outputTokens: number | undefined;
-}
-
 export function recordTraffic(store: WorkspaceStore, record: TrafficRecord, redact: string[]): void {
   const redacted = redactPaths({ request: record.request, response: record.response }, redact);
-  store.database
-    .prepare(
-      `INSERT INTO traffic (id, key_id, model, request_json, response_json, status, latency_ms, input_tokens, output_tokens, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      record.id,
-      record.keyId ?? null,
-      record.model,
-      JSON.stringify(redacted.request),
-      record.response === undefined ? null : JSON.stringify(redacted.response),
-      record.status,
-      record.latencyMs,
-      record.inputTokens ?? null,
-      record.outputTokens ?? null,
-      new Date().toISOString(),
-    );
-}
-
-export interface StoredTraffic extends TrafficRecord {
-  createdAt: string;
+  store.traffic.add({ ...record, request: redacted.request, response: redacted.response });
 }
 
 export function trafficRecord(store: WorkspaceStore, id: string): StoredTraffic | undefined {
-  const row = store.database.prepare('SELECT * FROM traffic WHERE id = ?').get(id) as
-    | {
-        id: string;
-        key_id: string | null;
-        model: string;
-        request_json: string;
-        response_json: string | null;
-        status: number;
-        latency_ms: number;
-        input_tokens: number | null;
-        output_tokens: number | null;
-        created_at: string;
-      }
-    | undefined;
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    keyId: row.key_id ?? undefined,
-    model: row.model,
-    request: JSON.parse(row.request_json),
-    response: row.response_json === null ? undefined : JSON.parse(row.response_json),
-    status: row.status,
-    latencyMs: row.latency_ms,
-    inputTokens: row.input_tokens ?? undefined,
-    outputTokens: row.output_tokens ?? undefined,
-    createdAt: row.created_at,
-  };
+  return store.traffic.find(id);
 }
 
 /** Replace the values at dot paths (`*` matches every key or array element) with "[redacted]". */
@@ -144,31 +89,17 @@ export function trafficDataset(
   store: WorkspaceStore,
   filter: TrafficFilter,
 ): { id: string; messages: unknown[] }[] {
-  const rows = store.database
-    .prepare(
-      `SELECT id FROM traffic WHERE status = 200 AND (@model IS NULL OR model = @model)
-         AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
-       ORDER BY created_at`,
-    )
-    .all({ model: filter.model ?? null, since: filter.since ?? null, until: filter.until ?? null }) as {
-    id: string;
-  }[];
-  const feedbackOf = store.database.prepare(
-    'SELECT pass, meta_json FROM labels WHERE item_id = ? ORDER BY imported_at DESC LIMIT 1',
-  );
   const records: { id: string; messages: unknown[] }[] = [];
-  for (const { id } of rows) {
-    const traffic = trafficRecord(store, id)!;
-    const label = feedbackOf.get(`traffic:${id}`) as { pass: number | null; meta_json: string } | undefined;
+  for (const traffic of store.traffic.successful(filter)) {
+    const id = traffic.id;
+    const label = store.labels.latestOnItem(`traffic:${id}`);
     if (filter.feedback === 'none' && label) continue;
     if (filter.feedback === 'any' && !label) continue;
-    if (filter.feedback === 'pass' && label?.pass !== 1) continue;
-    if (filter.feedback === 'fail' && label?.pass !== 0) continue;
+    if (filter.feedback === 'pass' && label?.pass !== true) continue;
+    if (filter.feedback === 'fail' && label?.pass !== false) continue;
     const request = traffic.request as { messages?: { role: string; content: unknown }[] };
     if (!Array.isArray(request.messages)) continue;
-    const correction = label
-      ? (JSON.parse(label.meta_json) as { correction?: string }).correction
-      : undefined;
+    const correction = label ? (label.meta as { correction?: string }).correction : undefined;
     const answer = correction ?? servedAnswer(traffic.response);
     if (answer === undefined) continue;
     records.push({

@@ -37,26 +37,4 @@ describe('workspace', () => {
     expect(() => openWorkspace(root)).toThrow(ConfigError);
     expect(() => initWorkspace(root)).toThrow(/tailor\.yaml:2: cache\.enabled/);
   });
-
-  it('stores cached responses and call records', () => {
-    const root = directory();
-    initWorkspace(root);
-    const { store, close } = openWorkspace(root);
-    store.putCachedResponse('k', 'llama:x', { text: 'hi' });
-    expect(store.getCachedResponse('k')).toEqual({ text: 'hi' });
-    expect(store.getCachedResponse('missing')).toBeUndefined();
-    store.recordModelCall({
-      model: 'llama:x',
-      provider: 'llama',
-      inputTokens: 3,
-      outputTokens: 4,
-      latencyMs: 5,
-      costUsd: 0,
-      cached: false,
-    });
-    expect(store.usageByModel()).toEqual([
-      { model: 'llama:x', calls: 1, cachedCalls: 0, inputTokens: 3, outputTokens: 4, costUsd: 0 },
-    ]);
-    close();
-  });
 });
