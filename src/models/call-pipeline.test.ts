@@ -128,7 +128,7 @@ describe('call pipeline', () => {
     expect((await model.generate(messages, { temperature: 0.7 })).text).toBe('answer 3');
     expect((await model.generate(messages, { temperature: 0.7 })).text).toBe('answer 4');
     expect(counted.calls()).toBe(4);
-    expect(workspace.store.usageByModel()).toEqual([
+    expect(workspace.store.modelCalls.usageByModel()).toEqual([
       expect.objectContaining({ model: 'openai:test-model', calls: 5, cachedCalls: 1, inputTokens: 5000 }),
     ]);
     workspace.close();

@@ -76,7 +76,7 @@ function withCache(model: ChatModel, store: WorkspaceStore): ChatModel {
   const lookup = (messages: ChatMessage[], options: GenerateOptions) => {
     if (!isCacheable(options)) return { key: undefined, hit: undefined };
     const key = cacheKey(model.id, messages, options);
-    const hit = store.getCachedResponse(key) as GenerateResult | undefined;
+    const hit = store.modelCalls.cachedResponse(key) as GenerateResult | undefined;
     return { key, hit: hit ? { ...hit, cached: true, latencyMs: 0, costUsd: 0 } : undefined };
   };
   return {
@@ -86,7 +86,7 @@ function withCache(model: ChatModel, store: WorkspaceStore): ChatModel {
       if (hit) return hit;
       const result = await model.generate(messages, options);
       if (key && result.samples.every((sample) => sample.finishReason !== 'abort')) {
-        store.putCachedResponse(key, model.id, result);
+        store.modelCalls.cacheResponse(key, model.id, result);
       }
       return result;
     },
@@ -98,7 +98,7 @@ function withCache(model: ChatModel, store: WorkspaceStore): ChatModel {
       }
       for await (const event of model.stream(messages, options)) {
         if (event.type === 'finish' && key && event.result.finishReason !== 'abort') {
-          store.putCachedResponse(key, model.id, event.result);
+          store.modelCalls.cacheResponse(key, model.id, event.result);
         }
         yield event;
       }
@@ -135,7 +135,7 @@ function withAccounting(model: ChatModel, options: CallPipelineOptions): ChatMod
           ? 0
           : null;
     const settled = { ...result, costUsd };
-    options.store?.recordModelCall({
+    options.store?.modelCalls.record({
       model: model.id,
       provider: model.provider,
       inputTokens: result.usage.inputTokens,

@@ -28,7 +28,7 @@ describe('createModel on the default model', () => {
     expect(first.cached).toBe(false);
     expect(first.costUsd).toBe(0);
     expect(second).toMatchObject({ text: first.text, cached: true });
-    expect(workspace.store.usageByModel()).toEqual([
+    expect(workspace.store.modelCalls.usageByModel()).toEqual([
       expect.objectContaining({ model: 'llama:smollm2-135m-instruct', calls: 2, cachedCalls: 1 }),
     ]);
     await model.close();

@@ -145,26 +145,9 @@ export class WorkspaceStore {
     if (this.#database.open) this.#database.close();
   }
 
-  // Transitional: the methods below predate the repositories and are still called from src/models,
-  // src/train, src/cli/commands/train.ts and src/quickstart, which other branches are reshaping at
+  // Transitional: the methods below predate the repositories and are still called from src/train, src/cli/commands/train.ts and src/quickstart, which other branches are reshaping at
   // the same time. Each forwards to its repository; once those callers use `store.modelCalls` and
   // `store.training`, this block goes.
-
-  getCachedResponse(key: string): unknown | undefined {
-    return this.modelCalls.cachedResponse(key);
-  }
-
-  putCachedResponse(key: string, model: string, result: unknown): void {
-    this.modelCalls.cacheResponse(key, model, result);
-  }
-
-  recordModelCall(call: ModelCallRecord): void {
-    this.modelCalls.record(call);
-  }
-
-  usageByModel(): ModelUsageSummary[] {
-    return this.modelCalls.usageByModel();
-  }
 
   startTrainingRun(run: Parameters<TrainingRepository['startRun']>[0]): void {
     this.training.startRun(run);
