@@ -8,11 +8,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { EvalRunRepository } from './eval-run-repository.js';
 import { JudgeVersionRepository } from './judge-version-repository.js';
 import { LabelRepository } from './label-repository.js';
-import {
-  type ModelCallRecord,
-  ModelCallRepository,
-  type ModelUsageSummary,
-} from './model-call-repository.js';
+import { ModelCallRepository } from './model-call-repository.js';
 import { TrafficRepository } from './traffic-repository.js';
 import { type SpecialistRecord, TrainingRepository, type TrainingRunRecord } from './training-repository.js';
 
