@@ -60,6 +60,7 @@ test: build venv models browser
 
 bench: models venv build
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/sft/requirements.txt -c worker/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/dedup/requirements.txt -c worker/requirements.txt
 	npm ci --prefix bench/eval --no-audit --no-fund
 	npm ci --prefix bench/serve --no-audit --no-fund
 	node --import tsx bench/generate/run.ts
@@ -67,6 +68,7 @@ bench: models venv build
 	node --import tsx bench/grpo/run.ts
 	node --import tsx bench/eval/run.ts
 	node --import tsx bench/serve/run.ts
+	node --import tsx bench/dedup/run.ts
 
 clean:
 	rm -rf dist node_modules $(VENV)
