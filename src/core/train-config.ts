@@ -44,7 +44,7 @@ function optimiserOptions(defaults: {
     schedule: z
       .enum(learningRateSchedules)
       .default(defaults.schedule)
-      .describe('decay after warm-up, to a tenth of the peak (constant: none)'),
+      .describe('learning-rate decay after warm-up, down to a tenth of the peak'),
     warmupSteps: z
       .int()
       .min(0)
@@ -144,7 +144,7 @@ export const grpoConfigSchema = z.strictObject({
   loss: z
     .enum(['ppo', 'importance_sampling'])
     .default('ppo')
-    .describe('policy loss: ppo (clipped) or importance_sampling'),
+    .describe('policy-gradient loss; ppo clips the probability ratio'),
   clip: z.number().positive().default(0.2).describe("PPO's clip range on the probability ratio"),
   /**
    * 1 is fully on-policy (the ratio is 1 and nothing clips); more reuses the samples, the old
