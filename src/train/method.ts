@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ChatModel } from '../core/chat-model.js';
 import { TrainingError } from '../core/errors.js';
 import type { CommonTrainingConfig } from '../core/train-config.js';
-import { type EvalRecord, loadDataset, taskChecks } from '../task/dataset.js';
+import { type EvalRecord, loadDataset, promptMessages, referenceText, taskChecks } from '../task/dataset.js';
 import type { Task } from '../task/task.js';
 import type { ChatTokenizer, TokenizedExample } from './chat-tokens.js';
 import type { LoopEvent, LoopResult } from './training-loop.js';
@@ -92,12 +92,48 @@ export interface MethodOutcome {
   lineage: Record<string, unknown>;
 }
 
-/** The train and validation splits, every record with a reference (SFT trains on it; GRPO checks). */
-export function readTrainingSplits(source: DataSource): { train: EvalRecord[]; validation: EvalRecord[] } {
+/** The train and validation splits' records, and their examples tokenised with their references. */
+export interface TokenizedSplits {
+  train: EvalRecord[];
+  validation: EvalRecord[];
+  trainExamples: TokenizedExample[];
+  validationExamples: TokenizedExample[];
+  tokenizer: ChatTokenizer;
+}
+
+/**
+ * The data of a method that reads the task's train and validation splits, every record with a
+ * reference (SFT trains on the references; GRPO's graders compare against them): the splits read,
+ * tokenised, and the consistency check given validation examples first.
+ */
+export function prepareSplits(
+  source: DataSource,
+  initFrom: string | undefined,
+  run: (splits: TokenizedSplits, context: RunContext) => Promise<MethodOutcome>,
+): PreparedData {
   const { task } = source;
+  const train = readSplit(task, source.trainSplit).slice(0, source.limit);
+  const validation = task.data[source.validationSplit] ? readSplit(task, source.validationSplit) : [];
   return {
-    train: readSplit(task, source.trainSplit).slice(0, source.limit),
-    validation: task.data[source.validationSplit] ? readSplit(task, source.validationSplit) : [],
+    records: [...train, ...validation],
+    summary: `${train.length} train, ${validation.length} validation examples`,
+    examples: { train: train.length, validation: validation.length },
+    initFrom,
+    tokenize(tokenizer) {
+      const tokenize = (record: EvalRecord) =>
+        tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record));
+      const splits = {
+        train,
+        validation,
+        trainExamples: train.map(tokenize),
+        validationExamples: validation.map(tokenize),
+        tokenizer,
+      };
+      return {
+        checkSequences: [...splits.validationExamples, ...splits.trainExamples],
+        run: (context) => run(splits, context),
+      };
+    },
   };
 }
 

@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import type { ChatModel, GenerateOptions } from '../../core/chat-model.js';
 import { TrainingError } from '../../core/errors.js';
 import { type GrpoConfig, grpoConfigSchema } from '../../core/train-config.js';
-import { type EvalRecord, promptMessages, referenceText } from '../../task/dataset.js';
+import { type EvalRecord, promptMessages } from '../../task/dataset.js';
 import { gradeOutput } from '../../task/grading.js';
 import type { Task, TaskGrader } from '../../task/task.js';
 import type { ChatTokenizer, TokenizedExample } from '../chat-tokens.js';
-import { type MethodStepEvent, readTrainingSplits, type TrainingMethod } from '../method.js';
+import { type MethodStepEvent, prepareSplits, type TrainingMethod } from '../method.js';
 import { learningRateAt, planBatches } from '../schedule.js';
 import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from '../training-loop.js';
 import type { TrainingWorker } from '../worker-client.js';
@@ -55,48 +55,34 @@ export const grpoMethod: TrainingMethod<GrpoRequest> = {
   name: 'grpo',
   configSchema: grpoConfigSchema,
   validationMetric: 'score',
-  prepare(request, source) {
-    const { task } = source;
-    const { train, validation } = readTrainingSplits(source);
-    return {
-      records: [...train, ...validation],
-      summary: `${train.length} train, ${validation.length} validation examples`,
-      examples: { train: train.length, validation: validation.length },
-      initFrom: request.initFrom,
-      tokenize(tokenizer) {
-        const tokenize = (record: EvalRecord) =>
-          tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record));
-        const trainExamples = train.map(tokenize);
-        const validationExamples = validation.map(tokenize);
+  prepare: (request, source) =>
+    prepareSplits(
+      source,
+      request.initFrom,
+      async ({ train, validation, tokenizer }, { sampler, ...context }) => {
+        const { config } = request;
+        const training = await runGrpo({
+          ...context,
+          config,
+          task: source.task,
+          prompts: train,
+          validation,
+          graders: request.graders,
+          tokenizer,
+          samplerFor: (adapterFile) =>
+            sampler.open(adapterFile, {
+              contextSize: request.contextSize ?? 2048,
+              parallel: Math.min(16, config.groupSize * config.promptsPerStep),
+              maxTokens: config.maxTokens,
+            }),
+          releaseAdapter: (adapterFile) => sampler.release(adapterFile),
+        });
         return {
-          checkSequences: [...validationExamples, ...trainExamples],
-          run: async ({ sampler, ...context }) => {
-            const { config } = request;
-            const training = await runGrpo({
-              ...context,
-              config,
-              task,
-              prompts: train,
-              validation,
-              graders: request.graders,
-              tokenizer,
-              samplerFor: (adapterFile) =>
-                sampler.open(adapterFile, {
-                  contextSize: request.contextSize ?? 2048,
-                  parallel: Math.min(16, config.groupSize * config.promptsPerStep),
-                  maxTokens: config.maxTokens,
-                }),
-              releaseAdapter: (adapterFile) => sampler.release(adapterFile),
-            });
-            return {
-              training,
-              lineage: { initFrom: request.initFrom ?? null, flaggedSteps: training.flaggedSteps },
-            };
-          },
+          training,
+          lineage: { initFrom: request.initFrom ?? null, flaggedSteps: training.flaggedSteps },
         };
       },
-    };
-  },
+    ),
 };
 
 export interface GrpoOptions {

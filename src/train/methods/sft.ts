@@ -1,8 +1,7 @@
 import { TrainingError } from '../../core/errors.js';
 import { type SftConfig, sftConfigSchema } from '../../core/train-config.js';
-import { type EvalRecord, promptMessages, referenceText } from '../../task/dataset.js';
 import type { TokenizedExample } from '../chat-tokens.js';
-import { readTrainingSplits, type TrainingMethod } from '../method.js';
+import { prepareSplits, type TrainingMethod } from '../method.js';
 import { learningRateAt, planBatches } from '../schedule.js';
 import {
   dataFingerprint,
@@ -30,37 +29,19 @@ export const sftMethod: TrainingMethod<SftRequest> = {
   name: 'sft',
   configSchema: sftConfigSchema,
   validationMetric: 'loss',
-  prepare(request, source) {
-    const { task } = source;
-    const { train, validation } = readTrainingSplits(source);
-    return {
-      records: [...train, ...validation],
-      summary: `${train.length} train, ${validation.length} validation examples`,
-      examples: { train: train.length, validation: validation.length },
-      initFrom: undefined,
-      tokenize(tokenizer) {
-        const tokenize = (record: EvalRecord) =>
-          tokenizer.tokenize(record.id, promptMessages(task, record), referenceText(record));
-        const trainExamples = train.map(tokenize);
-        const validationExamples = validation.map(tokenize);
-        return {
-          checkSequences: [...validationExamples, ...trainExamples],
-          run: async (context) => ({
-            training: await runSft({
-              config: request.config,
-              runDirectory: context.runDirectory,
-              worker: context.worker,
-              resume: context.resume,
-              onEvent: context.onEvent,
-              train: trainExamples,
-              validation: validationExamples,
-            }),
-            lineage: {},
-          }),
-        };
-      },
-    };
-  },
+  prepare: (request, source) =>
+    prepareSplits(source, undefined, async ({ trainExamples, validationExamples }, context) => ({
+      training: await runSft({
+        config: request.config,
+        runDirectory: context.runDirectory,
+        worker: context.worker,
+        resume: context.resume,
+        onEvent: context.onEvent,
+        train: trainExamples,
+        validation: validationExamples,
+      }),
+      lineage: {},
+    })),
 };
 
 export type SftEvent = LoopEvent;
