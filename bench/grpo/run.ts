@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { grpoConfigSchema } from '../../src/core/train-config.js';
 import {
   createLlamaModel,
   disposeLlamaRuntime,
@@ -31,7 +32,7 @@ import { loadDataset, promptMessages } from '../../src/task/dataset.js';
 import { createGrader } from '../../src/task/graders/index.js';
 import { parseTask } from '../../src/task/task.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
-import { grpoConfigSchema, runGrpo } from '../../src/train/grpo.js';
+import { runGrpo } from '../../src/train/methods/grpo.js';
 import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';
 
 const { values } = parseArgs({

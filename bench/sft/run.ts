@@ -16,12 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { sftConfigSchema } from '../../src/core/train-config.js';
 import { disposeLlamaRuntime, loadLlamaModel, resolveThreads } from '../../src/models/llama-cpp.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
 import { loadDataset, promptMessages, referenceText, taskChecks } from '../../src/task/dataset.js';
 import { parseTask } from '../../src/task/task.js';
 import { createChatTokenizer } from '../../src/train/chat-tokens.js';
-import { runSft, sftConfigSchema } from '../../src/train/sft.js';
+import { runSft } from '../../src/train/methods/sft.js';
 import { dequantisedSmolLM2, runPythonPeer, startBenchWorker } from '../worker-weights.js';
 
 const { values } = parseArgs({

@@ -11,7 +11,7 @@ import { registerLabels } from './commands/labels.js';
 import { registerModels } from './commands/models.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerServe } from './commands/serve.js';
-import { registerTrain } from './commands/train.js';
+import { registerTrain } from './commands/train/index.js';
 import { reportError } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { bootstrapMean, type Estimate } from '../common/statistics.js';
 import type { ChatModel } from '../core/chat-model.js';
 import { TailorError } from '../core/errors.js';
+import { grpoConfigSchema, sftConfigSchema } from '../core/train-config.js';
 import { type Comparison, comparePaired } from '../evals/compare.js';
 import { type EvalSummary, type ExampleResult, loadRunResults, runEval } from '../evals/runner.js';
 import { createModel, modelPool } from '../models/create-model.js';
@@ -12,8 +13,6 @@ import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../task/d
 import { parseJson } from '../task/graders/index.js';
 import { gradeOutput } from '../task/grading.js';
 import { loadTask, type Task } from '../task/task.js';
-import { grpoConfigSchema } from '../train/grpo.js';
-import { sftConfigSchema } from '../train/sft.js';
 import { type TrainSpecialistOptions, trainSpecialist } from '../train/specialist.js';
 import { renderQuickstartReport } from './report.js';
 

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../store/atomic-file.js';
+
 /**
  * A training run's loss curve as a self-contained HTML page with an inline SVG: training loss per
  * step (thin) and validation loss (dots joined), on shared axes.
@@ -6,6 +10,25 @@ export interface LossPoint {
   type: 'train' | 'validation';
   step: number;
   loss: number;
+}
+
+/** Write `loss.html` beside the run's metrics; returns its path (undefined before any step). */
+export function writeLossPlot(runDirectory: string): string | undefined {
+  const metricsFile = join(runDirectory, 'metrics.jsonl');
+  if (!existsSync(metricsFile)) return undefined;
+  const lines = readFileSync(metricsFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  const path = join(runDirectory, 'loss.html');
+  writeFileAtomic(
+    path,
+    renderLossCurve(
+      // GRPO validates by score, not loss: those points belong to its own report.
+      lines.map((line) => JSON.parse(line) as LossPoint).filter((point) => typeof point.loss === 'number'),
+      runDirectory,
+    ),
+  );
+  return path;
 }
 
 export function renderLossCurve(points: LossPoint[], title: string): string {

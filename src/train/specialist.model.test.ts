@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { sftConfigSchema } from '../core/train-config.js';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { parseTask } from '../task/task.js';
-import { sftConfigSchema } from './sft.js';
 import { trainSpecialist } from './specialist.js';
 
 // End to end on the real default model (SmolLM2-135M-Instruct, Q4_1): a short SFT on the reference

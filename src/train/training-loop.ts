@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   existsSync,
@@ -10,12 +11,14 @@ import {
 import { join } from 'node:path';
 import { TrainingError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
+import type { TokenizedExample } from './chat-tokens.js';
 import type { TrainingWorker } from './worker-client.js';
 
 /**
- * What every training method (SFT, DPO, later GRPO) shares around its step: the run folder, resume,
+ * What every training method (SFT, DPO, GRPO) shares around its step: the run folder, resume,
  * metrics, validation cadence with the best adapter kept, early stopping, checkpoints and the final
- * export. A method supplies its batches, what one optimiser step does, and a validation loss.
+ * export. A method supplies its batches (planned by schedule.ts), what one optimiser step does, and a
+ * validation value.
  *
  * Run folder: `config.json` (config + data fingerprint), `metrics.jsonl` (a line per step and per
  * validation), `state.json` (the last checkpoint), `checkpoints/step-N/`, `best/` (lowest validation
@@ -227,6 +230,16 @@ export async function runTrainingLoop<Batch>(options: LoopOptions<Batch>): Promi
     firstValidationLoss: state.firstValidationLoss ?? undefined,
     stoppedEarly,
   };
+}
+
+/**
+ * What a resumed run must present again: the ids and tokens of its examples, in order. Methods that
+ * train on pairs pass both sides of each pair as examples.
+ */
+export function dataFingerprint(train: TokenizedExample[], validation: TokenizedExample[]): string {
+  const hash = createHash('sha256');
+  for (const example of [...train, ...validation]) hash.update(`${example.id}:${example.tokens.join(',')}\n`);
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Drop metrics past the checkpoint a resumed run restarts from, so the curve has no duplicates. */

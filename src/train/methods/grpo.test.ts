@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { GraderConfig } from '../task/task.js';
-import {
-  groupAdvantages,
-  grpoConfigSchema,
-  hackingSuspected,
-  type RewardGrader,
-  weightedReward,
-} from './grpo.js';
-import { renderGrpoReport } from './grpo-report.js';
+import { grpoConfigSchema } from '../../core/train-config.js';
+import type { GraderConfig } from '../../task/task.js';
+import { renderGrpoReport } from '../grpo-report.js';
+import { groupAdvantages, hackingSuspected, type RewardGrader, weightedReward } from './grpo.js';
 
 const grader = (name: string, weight = 1): RewardGrader => ({
   config: { name, type: 'regex', pattern: '.', flags: '', required: false, weight } as GraderConfig,

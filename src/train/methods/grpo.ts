@@ -1,21 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import type { ChatModel, GenerateOptions } from '../core/chat-model.js';
-import { TrainingError } from '../core/errors.js';
-import { type GrpoConfig, grpoConfigSchema } from '../core/train-config.js';
-import { type EvalRecord, promptMessages } from '../task/dataset.js';
-import type { Grader } from '../task/graders/index.js';
-import { gradeOutput } from '../task/grading.js';
-import type { GraderConfig, Task } from '../task/task.js';
-import type { ChatTokenizer, TokenizedExample } from './chat-tokens.js';
-import { learningRateAt, planBatches } from './sft.js';
-import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
-import type { TrainingWorker } from './worker-client.js';
-import type { PolicySequence } from './worker-protocol.js';
-
-export { type GrpoConfig, grpoConfigSchema };
+import type { ChatModel, GenerateOptions } from '../../core/chat-model.js';
+import { TrainingError } from '../../core/errors.js';
+import { type GrpoConfig, grpoConfigSchema } from '../../core/train-config.js';
+import { type EvalRecord, promptMessages } from '../../task/dataset.js';
+import { gradeOutput } from '../../task/grading.js';
+import type { Task, TaskGrader } from '../../task/task.js';
+import type { ChatTokenizer, TokenizedExample } from '../chat-tokens.js';
+import { type MethodStepEvent, prepareSplits, type TrainingMethod } from '../method.js';
+import { learningRateAt, planBatches } from '../schedule.js';
+import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from '../training-loop.js';
+import type { TrainingWorker } from '../worker-client.js';
+import type { PolicySequence } from '../worker-protocol.js';
 
 /**
  * Group-relative policy optimisation (GRPO) with the task's graders as the reward.
@@ -36,10 +33,57 @@ export { type GrpoConfig, grpoConfigSchema };
  * picks the best checkpoint; the run folder, resume and checkpoints are the shared training loop's.
  */
 
-export interface RewardGrader {
-  config: GraderConfig;
-  grader: Grader;
+/** A task grader built for the reward (LLM judges with their models). */
+export type RewardGrader = TaskGrader;
+
+export interface GrpoRequest {
+  kind: 'grpo';
+  config: GrpoConfig;
+  /** The task's graders, built; the config picks the reward ones and the monitor by name. */
+  graders: RewardGrader[];
+  /** A specialist to continue from (the usual path: SFT, then GRPO). */
+  initFrom?: string;
+  /** llama.cpp context size for sampling (2048). */
+  contextSize?: number;
 }
+
+/**
+ * GRPO samples on the train split's prompts and validates on the validation split's; both need
+ * references (the graders compare against them, and the consistency check scores them).
+ */
+export const grpoMethod: TrainingMethod<GrpoRequest> = {
+  name: 'grpo',
+  configSchema: grpoConfigSchema,
+  validationMetric: 'score',
+  prepare: (request, source) =>
+    prepareSplits(
+      source,
+      request.initFrom,
+      async ({ train, validation, tokenizer }, { sampler, ...context }) => {
+        const { config } = request;
+        const training = await runGrpo({
+          ...context,
+          config,
+          task: source.task,
+          prompts: train,
+          validation,
+          graders: request.graders,
+          tokenizer,
+          samplerFor: (adapterFile) =>
+            sampler.open(adapterFile, {
+              contextSize: request.contextSize ?? 2048,
+              parallel: Math.min(16, config.groupSize * config.promptsPerStep),
+              maxTokens: config.maxTokens,
+            }),
+          releaseAdapter: (adapterFile) => sampler.release(adapterFile),
+        });
+        return {
+          training,
+          lineage: { initFrom: request.initFrom ?? null, flaggedSteps: training.flaggedSteps },
+        };
+      },
+    ),
+};
 
 export interface GrpoOptions {
   config: GrpoConfig;
@@ -62,10 +106,8 @@ export interface GrpoOptions {
 }
 
 /** A step's own numbers, beside the loop's generic `step-end`. */
-export interface GrpoStepEvent {
+export interface GrpoStepEvent extends MethodStepEvent {
   type: 'grpo-step';
-  step: number;
-  metrics: Record<string, number>;
 }
 
 export interface GrpoResult extends LoopResult {

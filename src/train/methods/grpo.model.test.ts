@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createModel } from '../models/create-model.js';
-import { disposeLlamaRuntime } from '../models/llama-cpp.js';
-import { openWorkspace, type Workspace } from '../store/workspace.js';
-import { createGrader } from '../task/graders/index.js';
-import { parseTask, type Task } from '../task/task.js';
-import { grpoConfigSchema } from './grpo.js';
-import { trainSpecialist } from './specialist.js';
+import { grpoConfigSchema } from '../../core/train-config.js';
+import { createModel } from '../../models/create-model.js';
+import { disposeLlamaRuntime } from '../../models/llama-cpp.js';
+import { openWorkspace, type Workspace } from '../../store/workspace.js';
+import { createGrader } from '../../task/graders/index.js';
+import { parseTask, type Task } from '../../task/task.js';
+import { trainSpecialist } from '../specialist.js';
 
 // GRPO on the real default model (SmolLM2-135M-Instruct) with a verifiable reward: the reply must be
 // a JSON object with the keys "name" and "category" and nothing else. The base model manages that in
@@ -42,7 +42,7 @@ const things = [
   'a kite',
 ];
 const heldOut = ['a banana', 'a horse', 'a guitar', 'a river', 'a pencil', 'a rose'];
-const reward = join(import.meta.dirname, '..', 'test-support', 'json-keys-reward.mjs');
+const reward = join(import.meta.dirname, '..', '..', 'test-support', 'json-keys-reward.mjs');
 const mentions = `export default function ({ output, input }) {
   const word = String(input.thing).split(' ').at(-1).toLowerCase();
   const hit = output.toLowerCase().includes(word);

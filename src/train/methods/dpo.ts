@@ -1,20 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import type { ChatMessage, ChatModel } from '../core/chat-model.js';
-import { TrainingError } from '../core/errors.js';
-import { type DpoConfig, dpoConfigSchema } from '../core/train-config.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
-import { type EvalRecord, loadDataset } from '../task/dataset.js';
-import type { Grader } from '../task/graders/index.js';
-import { gradeOutput } from '../task/grading.js';
-import type { GraderConfig, Task } from '../task/task.js';
-import type { TokenizedExample } from './chat-tokens.js';
-import { dataFingerprint, learningRateAt, planBatches } from './sft.js';
-import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
-import type { TrainingWorker } from './worker-client.js';
-
-export { type DpoConfig, dpoConfigSchema };
+import { Random } from '../../common/random.js';
+import { TrainingError } from '../../core/errors.js';
+import { type DpoConfig, dpoConfigSchema } from '../../core/train-config.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
+import { promptMessages } from '../../task/dataset.js';
+import type { TokenizedExample } from '../chat-tokens.js';
+import { fileSha256, type TrainingMethod } from '../method.js';
+import { loadPreferencePairs } from '../preference-pairs.js';
+import { learningRateAt, planBatches } from '../schedule.js';
+import {
+  dataFingerprint,
+  type LoopEvent,
+  type LoopResult,
+  runTrainingLoop,
+  type StepOutcome,
+} from '../training-loop.js';
+import type { TrainingWorker } from '../worker-client.js';
 
 /**
  * Direct preference optimisation: raise the policy's log-probability of the chosen completion over
@@ -22,6 +24,63 @@ export { type DpoConfig, dpoConfigSchema };
  * base model, or the SFT specialist it continues). Reference log-probabilities are computed once,
  * before the first step, and cached in the run folder, so a resumed run uses the very same ones.
  */
+
+export interface DpoRequest {
+  kind: 'dpo';
+  config: DpoConfig;
+  /** `{id, input | messages, chosen, rejected}` JSONL (see preference-pairs.ts). */
+  pairsFile: string;
+  /** A specialist to continue from: its adapter is the starting point and the reference. */
+  initFrom?: string;
+}
+
+/** DPO reads its pairs file, not the task's splits; one pair in ten (seeded) is held out for validation. */
+export const dpoMethod: TrainingMethod<DpoRequest> = {
+  name: 'dpo',
+  configSchema: dpoConfigSchema,
+  validationMetric: 'loss',
+  prepare(request, { task, limit }) {
+    const records = loadPreferencePairs(request.pairsFile, task).slice(0, limit);
+    return {
+      records,
+      summary: `${records.length} preference pairs`,
+      examples: { train: 0, validation: 0 },
+      initFrom: request.initFrom,
+      tokenize(tokenizer) {
+        const pairs: PreferenceExample[] = records.map((record) => ({
+          id: record.id,
+          chosen: tokenizer.tokenize(`${record.id}:chosen`, promptMessages(task, record), record.chosen),
+          rejected: tokenizer.tokenize(
+            `${record.id}:rejected`,
+            promptMessages(task, record),
+            record.rejected,
+          ),
+        }));
+        const heldOut = new Set(
+          new Random(request.config.seed).sample(pairs, Math.floor(pairs.length / 10)).map((pair) => pair.id),
+        );
+        return {
+          checkSequences: pairs.map((pair) => pair.chosen),
+          run: async (context) => ({
+            training: await runDpo({
+              config: request.config,
+              runDirectory: context.runDirectory,
+              worker: context.worker,
+              resume: context.resume,
+              onEvent: context.onEvent,
+              pairs: pairs.filter((pair) => !heldOut.has(pair.id)),
+              validation: pairs.filter((pair) => heldOut.has(pair.id)),
+            }),
+            lineage: {
+              pairs: { path: request.pairsFile, pairs: pairs.length, sha256: fileSha256(request.pairsFile) },
+              initFrom: request.initFrom ?? null,
+            },
+          }),
+        };
+      },
+    };
+  },
+};
 
 /** One prompt with a preferred and a dispreferred completion, tokenised like SFT examples. */
 export interface PreferenceExample {
@@ -171,93 +230,4 @@ async function sequenceLogprobs(
   return Object.fromEntries(
     pairs.map((pair, index) => [pair.id, [totals[2 * index]!, totals[2 * index + 1]!]]),
   );
-}
-
-/** A preference record: the prompt (task input or chat messages) with both completions. */
-export interface PreferenceRecord extends EvalRecord {
-  chosen: string;
-  rejected: string;
-}
-
-/**
- * Read `{id?, input | messages, chosen, rejected}` JSONL, every line checked before anything trains;
- * errors name the file, the line and the field. `chosen`/`rejected` may be text or JSON values
- * (serialised compactly, as SFT serialises references).
- */
-export function loadPreferencePairs(path: string, task: Pick<Task, 'variables'>): PreferenceRecord[] {
-  const records = loadDataset(path, { variables: task.variables });
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const problems: string[] = [];
-  const pairs: PreferenceRecord[] = [];
-  let recordIndex = 0;
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    const record = records[recordIndex++]!;
-    const row = JSON.parse(line) as Record<string, unknown>;
-    const text = (field: 'chosen' | 'rejected') => {
-      const value = row[field];
-      if (value === undefined || value === null || value === '') {
-        problems.push(`${path}:${index + 1}: field "${field}" is missing (expected the ${field} completion)`);
-        return '';
-      }
-      return typeof value === 'string' ? value : JSON.stringify(value);
-    };
-    const chosen = text('chosen');
-    const rejected = text('rejected');
-    if (chosen && chosen === rejected)
-      problems.push(`${path}:${index + 1}: "chosen" and "rejected" are the same text`);
-    pairs.push({ ...record, chosen, rejected });
-  });
-  if (problems.length > 0) {
-    throw new TrainingError(
-      'dataset-invalid',
-      `Invalid preference pairs:\n  ${problems.slice(0, 20).join('\n  ')}`,
-    );
-  }
-  return pairs;
-}
-
-/**
- * Preference pairs from graded samples: `samples` completions per prompt from `model`, each graded by
- * the task's graders; the best and the worst become a pair when their scores differ by at least
- * `minMargin` (ties teach nothing).
- */
-export async function pairsFromGradedSamples(options: {
-  records: EvalRecord[];
-  messagesFor: (record: EvalRecord) => ChatMessage[];
-  model: ChatModel;
-  graders: { config: GraderConfig; grader: Grader }[];
-  samples?: number;
-  temperature?: number;
-  maxTokens?: number;
-  minMargin?: number;
-  seed?: number;
-}): Promise<
-  Array<{ id: string; messages: ChatMessage[]; chosen: string; rejected: string; margin: number }>
-> {
-  const pairs = [];
-  for (const record of options.records) {
-    const messages = options.messagesFor(record);
-    const result = await options.model.generate(messages, {
-      samples: options.samples ?? 4,
-      temperature: options.temperature ?? 0.8,
-      maxTokens: options.maxTokens ?? 400,
-      seed: options.seed ?? 0,
-    });
-    const graded = await Promise.all(
-      result.samples.map(async (sample) => ({
-        text: sample.text,
-        ...(await gradeOutput(options.graders, record, sample.text)),
-      })),
-    );
-    graded.sort((a, b) => b.score - a.score);
-    const best = graded[0];
-    const worst = graded.at(-1);
-    if (!best || !worst) continue;
-    const margin = best.score - worst.score;
-    if (margin >= (options.minMargin ?? 0.1)) {
-      pairs.push({ id: record.id, messages, chosen: best.text, rejected: worst.text, margin });
-    }
-  }
-  return pairs;
 }

@@ -1,20 +1,48 @@
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { Random } from '../common/random.js';
-import { TrainingError } from '../core/errors.js';
-import { type SftConfig, sftConfigSchema } from '../core/train-config.js';
-import type { TokenizedExample } from './chat-tokens.js';
-import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from './training-loop.js';
-import type { TrainingWorker } from './worker-client.js';
-
-export { type SftConfig, sftConfigSchema };
+import { TrainingError } from '../../core/errors.js';
+import { type SftConfig, sftConfigSchema } from '../../core/train-config.js';
+import type { TokenizedExample } from '../chat-tokens.js';
+import { prepareSplits, type TrainingMethod } from '../method.js';
+import { learningRateAt, planBatches } from '../schedule.js';
+import {
+  dataFingerprint,
+  type LoopEvent,
+  type LoopResult,
+  runTrainingLoop,
+  type StepOutcome,
+} from '../training-loop.js';
+import type { TrainingWorker } from '../worker-client.js';
 
 /**
- * Supervised fine-tuning with LoRA. The worker holds the model and does the tensor work; this file
- * owns the data order (seeded, length-bucketed), one optimiser step (micro-batches accumulated to the
- * batch), the learning-rate schedule and the validation loss. The run folder, resume, validation
- * cadence, early stopping and checkpoints are the shared training loop's (training-loop.ts).
+ * Supervised fine-tuning with LoRA: the task's references, tokenised with the serving template, are
+ * the completions to learn. The worker holds the model and does the tensor work; this file owns one
+ * optimiser step (micro-batches accumulated to the batch) and the validation loss. The data order,
+ * the schedule (schedule.ts), the run folder, resume, validation cadence, early stopping and
+ * checkpoints are the shared loop's (training-loop.ts).
  */
+
+export interface SftRequest {
+  kind: 'sft';
+  config: SftConfig;
+}
+
+export const sftMethod: TrainingMethod<SftRequest> = {
+  name: 'sft',
+  configSchema: sftConfigSchema,
+  validationMetric: 'loss',
+  prepare: (request, source) =>
+    prepareSplits(source, undefined, async ({ trainExamples, validationExamples }, context) => ({
+      training: await runSft({
+        config: request.config,
+        runDirectory: context.runDirectory,
+        worker: context.worker,
+        resume: context.resume,
+        onEvent: context.onEvent,
+        train: trainExamples,
+        validation: validationExamples,
+      }),
+      lineage: {},
+    })),
+};
 
 export type SftEvent = LoopEvent;
 
@@ -91,50 +119,6 @@ export async function runSft(options: SftOptions): Promise<SftResult> {
   return { ...result, skippedTooLong };
 }
 
-/**
- * Batches for every step. Each epoch shuffles with its own seed, then sorts windows of 16 batches by
- * length and cuts them into batches (length bucketing: similar lengths pad less), then shuffles the
- * batch order so lengths do not trend through the epoch. Shared by SFT and DPO.
- */
-export function planBatches<T>(
-  items: T[],
-  config: Pick<SftConfig, 'batchSize' | 'maxSteps' | 'epochs' | 'seed'>,
-  length: (item: T) => number = (item) => (item as TokenizedExample).tokens.length,
-): T[][] {
-  const perEpoch = Math.ceil(items.length / config.batchSize);
-  const totalSteps = config.maxSteps ?? Math.ceil(config.epochs * perEpoch);
-  const batches: T[][] = [];
-  for (let epoch = 0; batches.length < totalSteps; epoch += 1) {
-    const random = new Random(config.seed * 1_000_003 + epoch);
-    const shuffled = random.shuffle(items);
-    const window = config.batchSize * 16;
-    const epochBatches: T[][] = [];
-    for (let start = 0; start < shuffled.length; start += window) {
-      const sorted = shuffled.slice(start, start + window).sort((a, b) => length(a) - length(b));
-      for (let cut = 0; cut < sorted.length; cut += config.batchSize) {
-        epochBatches.push(sorted.slice(cut, cut + config.batchSize));
-      }
-    }
-    batches.push(...random.shuffle(epochBatches));
-  }
-  return batches.slice(0, totalSteps);
-}
-
-/** Linear warm-up, then cosine or linear decay to a tenth of the peak (or constant). */
-export function learningRateAt(
-  step: number,
-  totalSteps: number,
-  config: Pick<SftConfig, 'learningRate' | 'warmupSteps' | 'schedule'>,
-): number {
-  const peak = config.learningRate;
-  if (step < config.warmupSteps) return (peak * (step + 1)) / config.warmupSteps;
-  if (config.schedule === 'constant') return peak;
-  const progress = Math.min(1, (step - config.warmupSteps) / Math.max(1, totalSteps - config.warmupSteps));
-  const floor = peak * 0.1;
-  const shape = config.schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * progress)) : 1 - progress;
-  return floor + (peak - floor) * shape;
-}
-
 /** Mean negative log-likelihood per completion token over the validation examples. */
 export async function validationLoss(
   worker: TrainingWorker,
@@ -159,10 +143,4 @@ export async function validationLoss(
 
 function completionWeight(example: TokenizedExample): number {
   return example.weights.slice(1).reduce((sum, value) => sum + value, 0);
-}
-
-export function dataFingerprint(train: TokenizedExample[], validation: TokenizedExample[]): string {
-  const hash = createHash('sha256');
-  for (const example of [...train, ...validation]) hash.update(`${example.id}:${example.tokens.join(',')}\n`);
-  return hash.digest('hex').slice(0, 16);
 }

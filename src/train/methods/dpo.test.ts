@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyExamples, writeTinyHfModel } from '../test-support/tiny-hf-model.js';
-import { dpoConfigSchema, dpoLoss, loadPreferencePairs, type PreferenceExample, runDpo } from './dpo.js';
-import { TrainingWorker } from './worker-client.js';
+import { dpoConfigSchema } from '../../core/train-config.js';
+import { tinyExamples, writeTinyHfModel } from '../../test-support/tiny-hf-model.js';
+import { TrainingWorker } from '../worker-client.js';
+import { dpoLoss, type PreferenceExample, runDpo } from './dpo.js';
 
 describe('DPO', () => {
   it('computes the logistic loss of the reward margin', () => {
@@ -12,26 +13,6 @@ describe('DPO', () => {
     expect(dpoLoss(1, -1, 0.1)).toBeCloseTo(Math.log1p(Math.exp(-0.2)), 12);
     expect(dpoLoss(0, 0, 0.5)).toBeCloseTo(Math.log(2), 12);
     expect(dpoLoss(-400, 400, 1)).toBeCloseTo(800, 6); // no overflow
-  });
-
-  it('reads pairs with file and line for bad records', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'tailor-pairs-'));
-    const good = join(directory, 'good.jsonl');
-    writeFileSync(
-      good,
-      `${JSON.stringify({ id: 'a', input: { note: 'x' }, chosen: { ok: true }, rejected: 'no' })}\n`,
-    );
-    expect(loadPreferencePairs(good, { variables: ['note'] })).toMatchObject([
-      { id: 'a', chosen: '{"ok":true}', rejected: 'no' },
-    ]);
-    const bad = join(directory, 'bad.jsonl');
-    writeFileSync(
-      bad,
-      `${JSON.stringify({ id: 'a', input: { note: 'x' }, chosen: 'yes', rejected: 'no' })}\n${JSON.stringify({ id: 'b', input: { note: 'y' }, chosen: 'same', rejected: 'same' })}\n${JSON.stringify({ id: 'c', input: { note: 'z' }, chosen: 'yes' })}\n`,
-    );
-    expect(() => loadPreferencePairs(bad, { variables: ['note'] })).toThrow(
-      /bad\.jsonl:2: "chosen" and "rejected" are the same text\n {2}.*bad\.jsonl:3: field "rejected" is missing/,
-    );
   });
 
   describe('on a tiny model', () => {

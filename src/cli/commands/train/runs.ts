@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { ConfigError, TailorError } from '../../../core/errors.js';
+import type { SpecialistRecord, TrainingRunRecord } from '../../../store/workspace.js';
+import { writeLossPlot } from '../../../train/loss-plot.js';
+import { methodNamed } from '../../../train/methods/index.js';
+import { readTrainingRunResult } from '../../../train/run-result.js';
+import { inWorkspace } from '../../context.js';
+import { printJson, printTable } from '../../output.js';
+
+/** `tailor train list` and `tailor train show <run>`: the stored runs, printed. */
+export function registerRunCommands(program: Command, train: Command): void {
+  train
+    .command('list')
+    .description('training runs and the specialists they produced')
+    .action(() =>
+      inWorkspace(program.opts(), 'train list', ({ workspace, json }) => {
+        const runs = workspace.store.trainingRuns();
+        const specialists = workspace.store.specialists();
+        if (json) printJson({ runs, specialists });
+        else
+          printTable(
+            ['RUN', 'METHOD', 'BASE', 'STATUS', 'STEPS', 'BEST VALIDATION', 'SPECIALIST', 'STARTED'],
+            runs.map((run) => runRow(run, specialists)),
+          );
+      }),
+    );
+
+  train
+    .command('show')
+    .description('one run: config, metrics, lineage, and its loss curve (HTML)')
+    .argument('<run>', 'run id (the specialist name)')
+    .action((id: string) =>
+      inWorkspace(program.opts(), 'train show', ({ workspace, json }) => {
+        const run = workspace.store.trainingRun(id);
+        if (!run)
+          throw new TailorError('not-found', `no training run "${id}"`, { hint: 'See tailor train list.' });
+        const plot = writeLossPlot(run.runDirectory);
+        const specialists = workspace.store
+          .specialists()
+          .filter((specialist) => specialist.trainingRun === id);
+        if (json) {
+          printJson({ run, specialists, lossPlot: plot });
+          return;
+        }
+        process.stdout.write(`${run.id}: ${run.method} on ${run.base}, ${run.status}\n`);
+        process.stdout.write(`Folder: ${run.runDirectory}\n`);
+        process.stdout.write(`Config: ${JSON.stringify(run.config)}\n`);
+        for (const specialist of specialists) {
+          process.stdout.write(
+            `Produced ${specialist.name} v${specialist.version}: ${specialist.adapterPath}\n`,
+          );
+        }
+        if (plot) process.stdout.write(`Loss curve: ${plot}\n`);
+      }),
+    );
+}
+
+/**
+ * One run's row. The best validation value is a loss for methods that validate by loss (SFT, DPO)
+ * and the mean graded score for those that validate by score (GRPO): the cell says which.
+ */
+function runRow(run: TrainingRunRecord, specialists: SpecialistRecord[]): string[] {
+  const { training } = readTrainingRunResult(run.result);
+  const best = training?.bestValidationLoss;
+  const metric = methodNamed(run.method)?.validationMetric ?? 'loss';
+  const produced = specialists.filter((specialist) => specialist.trainingRun === run.id).at(-1);
+  return [
+    run.id,
+    run.method,
+    run.base,
+    run.status,
+    training ? String(training.steps) : '',
+    typeof best === 'number' ? `${metric} ${best.toFixed(4)}` : '',
+    produced ? `${produced.name} v${produced.version}` : '',
+    run.createdAt.slice(0, 19),
+  ];
+}
