@@ -220,4 +220,3 @@ export function krippendorffAlpha(units: (number | string)[][], level: Measureme
   if (expected === 0) return Number.NaN;
   return 1 - ((n - 1) * observed) / expected;
 }
-
