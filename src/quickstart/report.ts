@@ -1,5 +1,5 @@
 import type { Estimate } from '../common/statistics.js';
-import { escapeHtml, reportStyle } from '../evals/report.js';
+import { escapeHtml, reportStyle } from '../common/html.js';
 import type { ModelColumn, QuickstartResult } from './quickstart.js';
 
 export const judgeLeftOut =
