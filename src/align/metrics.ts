@@ -1,5 +1,3 @@
-import type { Estimate } from '../common/statistics.js';
-
 /**
  * Agreement statistics between a judge and experts, and among experts. Plain functions over arrays,
  * checked in metrics.test.ts against published worked examples and against scikit-learn, SciPy and

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeHtml, htmlPage, reportStyle } from '../common/html.js';
+import { readJsonl } from '../common/jsonl.js';
 import { linearScale, linePath, svgElement } from '../common/svg.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
@@ -27,10 +28,7 @@ const palette = ['#1f6feb', '#d97706', '#059669', '#7c3aed', '#db2777', '#0891b2
 export function writeGrpoReport(runDirectory: string, title: string): string | undefined {
   const file = join(runDirectory, 'metrics.jsonl');
   if (!existsSync(file)) return undefined;
-  const rows = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as MetricRow);
+  const rows = readJsonl<MetricRow>(file);
   const path = join(runDirectory, 'report.html');
   writeFileAtomic(path, renderGrpoReport(rows, title));
   return path;
