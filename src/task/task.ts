@@ -49,7 +49,7 @@ export function loadTask(workspace: { config: TailorConfig; paths: { configFile:
   const { config, paths } = workspace;
   if (config.task === undefined) {
     throw new ConfigError(`${paths.configFile} has no task: section`, {
-      hint: 'See examples/clinical-notes/tailor.yaml.',
+      hint: 'docs/tutorial.md describes the task: section; every folder under examples/ has one to start from.',
     });
   }
   return resolveTask(config.task, paths.configFile);
@@ -62,7 +62,7 @@ export function loadTask(workspace: { config: TailorConfig; paths: { configFile:
 export function parseTask(raw: unknown, configFile: string): Task {
   if (raw === undefined) {
     throw new ConfigError(`${configFile} has no task: section`, {
-      hint: 'See examples/clinical-notes/tailor.yaml.',
+      hint: 'docs/tutorial.md describes the task: section; every folder under examples/ has one to start from.',
     });
   }
   const result = taskSchema.safeParse(raw);
