@@ -66,7 +66,7 @@ export function mentionsReference({ output, reference }: Context): Grade {
 `,
     );
     // Through Node itself, outside vitest's TypeScript transform: the path a user's CLI run takes.
-    const distModule = join(import.meta.dirname, '../../../dist/evals/graders/function.js');
+    const distModule = join(import.meta.dirname, '../../../dist/task/graders/function.js');
     const script = `const { functionGrader } = await import(${JSON.stringify(pathToFileURL(distModule).href)});
 const grade = await functionGrader(${JSON.stringify(module)}, 'mentionsReference');
 console.log(JSON.stringify(await grade({ output: 'take ibuprofen', reference: 'ibuprofen', input: {} })));`;
