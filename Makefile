@@ -44,11 +44,13 @@ build: setup
 models: build
 	node bin/tailor.js models pull smollm2-135m-instruct
 
-# The quickstart: base model evaluated, incumbent curated, SFT specialist trained, evaluated, compared,
-# report written (./tailor-quickstart/report.html). ~20 minutes on 2 cores; rerunning skips finished
-# stages. QUICKSTART_FLAGS=--quick for a ~5-minute version, --rl to add GRPO after SFT.
+# The quickstart, a recipe of the reference task built on the library's public entry
+# (examples/clinical-notes/quickstart/run.ts): base model evaluated, incumbent curated, SFT specialist
+# trained, evaluated, compared, report written (./tailor-quickstart/report.html). ~20 minutes on 2
+# cores; rerunning skips finished stages. QUICKSTART_FLAGS=--quick for a ~5-minute version, --rl to add
+# GRPO after SFT (also --dir <path>, --threads <n>, --json).
 demo: models venv
-	node bin/tailor.js quickstart $(QUICKSTART_FLAGS)
+	node --import tsx examples/clinical-notes/quickstart/run.ts $(QUICKSTART_FLAGS)
 
 test: build venv models browser
 	npm run --silent typecheck

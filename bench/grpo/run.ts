@@ -14,11 +14,12 @@
  * Needs TRL in the worker's venv: `make bench` installs bench/sft/requirements.txt.
  * Usage: node --import tsx bench/grpo/run.ts [--steps 4] [--prompts-per-step 2] [--group-size 4] [--max-tokens 64,128]
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { readJsonl } from '../../src/common/jsonl.js';
 import { grpoConfigSchema } from '../../src/core/train-config.js';
 import {
   createLlamaModel,
@@ -144,11 +145,7 @@ async function runTailor(maxTokens: number): Promise<TailorStep[]> {
     releaseAdapter: (adapterFile) => releaseLoraAdapter(basePath, adapterFile),
   });
   await worker.close();
-  return readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as TailorStep)
-    .filter((line) => line.type === 'train');
+  return readJsonl<TailorStep>(join(runDirectory, 'metrics.jsonl')).filter((line) => line.type === 'train');
 }
 
 // ---- TRL, on the worker's float32 weights of the same GGUF ----

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { readJsonl } from '../../src/common/jsonl.js';
 import { sftConfigSchema } from '../../src/core/train-config.js';
 import { disposeLlamaRuntime, loadLlamaModel, resolveThreads } from '../../src/models/llama-cpp.js';
 import { resolveModelFile } from '../../src/models/model-files.js';
@@ -85,13 +86,9 @@ async function runTailor(checkpointing: boolean): Promise<TailorResult> {
   });
   const runDirectory = join(workDirectory, `tailor-${checkpointing}`);
   await runSft({ config: sftConfig, runDirectory, train: examples, validation: [], worker });
-  const trained = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map(
-      (line) => JSON.parse(line) as { type: string; tokens: number; tokensPerSecond: number; loss: number },
-    )
-    .filter((line) => line.type === 'train');
+  const trained = readJsonl<{ type: string; tokens: number; tokensPerSecond: number; loss: number }>(
+    join(runDirectory, 'metrics.jsonl'),
+  ).filter((line) => line.type === 'train');
   const seconds = trained.reduce((sum, line) => sum + line.tokens / line.tokensPerSecond, 0);
   const peak = peakResidentMb(worker.pid!);
   await worker.close();

@@ -1,9 +1,8 @@
-import type { Estimate } from '../common/statistics.js';
+import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
 import type { Label, LabelledItem } from './labels.js';
 import {
   type BinaryAgreement,
   binaryAgreement,
-  bootstrapStatistic,
   type Confusion,
   cohenKappa,
   confusion,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parseJsonLines } from '../common/jsonl.js';
 import { TailorError } from '../core/errors.js';
 import type { LabelRecord } from '../store/label-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
@@ -74,14 +75,10 @@ export function parseLabelFile(path: string): { labels: Label[]; problems: Label
       });
     });
   } else {
-    text.split('\n').forEach((line, index) => {
-      if (!line.trim()) return;
-      try {
-        rows.push({ line: index + 1, row: JSON.parse(line) });
-      } catch (error) {
-        problems.push({ line: index + 1, message: `not JSON (${(error as Error).message})` });
-      }
-    });
+    for (const { line, value, error } of parseJsonLines(text)) {
+      if (error !== undefined) problems.push({ line, message: `not JSON (${error})` });
+      else rows.push({ line, row: value });
+    }
   }
   const labels: Label[] = [];
   const seen = new Map<string, number>();

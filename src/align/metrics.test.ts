@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { bootstrapStatistic } from '../common/statistics.js';
 import {
   binaryAgreement,
-  bootstrapStatistic,
   cohenKappa,
   confusion,
   fleissKappa,

@@ -1,6 +1,3 @@
-import { Random } from '../common/random.js';
-import type { Estimate } from '../common/statistics.js';
-
 /**
  * Agreement statistics between a judge and experts, and among experts. Plain functions over arrays,
  * checked in metrics.test.ts against published worked examples and against scikit-learn, SciPy and
@@ -220,30 +217,4 @@ export function krippendorffAlpha(units: (number | string)[][], level: Measureme
     }
   if (expected === 0) return Number.NaN;
   return 1 - ((n - 1) * observed) / expected;
-}
-
-/**
- * Percentile bootstrap over items for any statistic of a resample (given as item indices). Resamples
- * where the statistic is undefined (e.g. κ of a resample with one class) are dropped; the CI is NaN
- * when fewer than half survive.
- */
-export function bootstrapStatistic(
-  items: number,
-  statistic: (indices: number[]) => number,
-  { resamples = 1000, seed = 1 } = {},
-): Estimate {
-  const all = Array.from({ length: items }, (_, index) => index);
-  const mean = statistic(all);
-  const random = new Random(seed);
-  const values: number[] = [];
-  for (let resample = 0; resample < resamples; resample++) {
-    const indices = all.map(() => Math.floor(random.next() * items));
-    const value = statistic(indices);
-    if (Number.isFinite(value)) values.push(value);
-  }
-  if (values.length < resamples / 2) return { mean, low: Number.NaN, high: Number.NaN, count: items };
-  values.sort((x, y) => x - y);
-  const at = (q: number) =>
-    values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))]!;
-  return { mean, low: at(0.025), high: at(0.975), count: items };
 }

@@ -1,11 +1,10 @@
-import type { Estimate } from '../common/statistics.js';
+import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
 import type { ChatModel } from '../core/chat-model.js';
 import type { EvalRecord } from '../task/dataset.js';
 import { type Grader, GraderError, inputText } from '../task/graders/index.js';
 import { judgePair } from '../task/graders/pairwise-judge.js';
 import { judgeItems } from './judge-run.js';
 import type { LabelledItem } from './labels.js';
-import { bootstrapStatistic } from './metrics.js';
 
 /**
  * Bias probes: controlled edits that should not change a good judge's verdict.

@@ -1,5 +1,5 @@
 import { Random } from '../common/random.js';
-import type { Estimate } from '../common/statistics.js';
+import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
 import type { ChatModel } from '../core/chat-model.js';
 import type { EvalRecord } from '../task/dataset.js';
 import type { Grader } from '../task/graders/index.js';
@@ -7,7 +7,7 @@ import type { GraderConfig } from '../task/task.js';
 import type { JudgeVerdict } from './agreement.js';
 import { judgeItems } from './judge-run.js';
 import type { LabelledItem } from './labels.js';
-import { binaryAgreement, bootstrapStatistic, cohenKappa } from './metrics.js';
+import { binaryAgreement, cohenKappa } from './metrics.js';
 
 /**
  * `tailor align tune`: make a rubric judge agree better with the experts, without fooling ourselves.
@@ -64,13 +64,9 @@ export function splitItems(
   const random = new Random(seed);
   const sets = { train: [] as LabelledItem[], dev: [] as LabelledItem[], test: [] as LabelledItem[] };
   for (const verdict of [true, false]) {
-    const stratum = items
-      .filter((item) => item.pass === verdict)
-      .sort((a, b) => a.itemId.localeCompare(b.itemId));
-    for (let index = stratum.length - 1; index > 0; index--) {
-      const other = Math.floor(random.next() * (index + 1));
-      [stratum[index], stratum[other]] = [stratum[other]!, stratum[index]!];
-    }
+    const stratum = random.permutation(
+      items.filter((item) => item.pass === verdict).sort((a, b) => a.itemId.localeCompare(b.itemId)),
+    );
     const trainEnd = Math.round(stratum.length * 0.5);
     const devEnd = trainEnd + Math.round(stratum.length * 0.25);
     sets.train.push(...stratum.slice(0, trainEnd));

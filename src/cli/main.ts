@@ -9,7 +9,6 @@ import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerLabels } from './commands/labels.js';
 import { registerModels } from './commands/models.js';
-import { registerQuickstart } from './commands/quickstart.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train/index.js';
 import { reportError } from './output.js';
@@ -36,7 +35,6 @@ export function buildProgram(): Command {
   registerAlign(program);
   registerServe(program);
   registerData(program);
-  registerQuickstart(program);
   return program;
 }
 

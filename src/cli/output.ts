@@ -1,5 +1,7 @@
 import { TailorError } from '../core/errors.js';
 
+export { formatEstimate } from '../common/format.js';
+
 /** Print rows as an aligned text table. */
 export function printTable(
   headers: string[],
@@ -16,16 +18,6 @@ export function printTable(
       .trimEnd();
   stream.write(`${line(headers)}\n`);
   for (const row of rows) stream.write(`${line(row)}\n`);
-}
-
-/** `0.512 [0.401, 0.617]`: a mean with its 95% CI; `—` where it is undefined. */
-export function formatEstimate(
-  estimate: { mean: number; low: number; high: number },
-  undefinedText = '—',
-): string {
-  if (Number.isNaN(estimate.mean)) return undefinedText;
-  const part = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(3));
-  return `${estimate.mean.toFixed(3)} [${part(estimate.low)}, ${part(estimate.high)}]`;
 }
 
 export function printJson(value: unknown): void {

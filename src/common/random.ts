@@ -39,6 +39,20 @@ export class Random {
     return this.sample(items, items.length);
   }
 
+  /**
+   * The items in random order by Fisher–Yates, swapping from the last item down. For the same seed the
+   * order differs from `shuffle`'s: judge splits and samples were drawn with this one and training
+   * batches with `shuffle`, and each keeps its own draws so stored results reproduce.
+   */
+  permutation<T>(items: readonly T[]): T[] {
+    const order = [...items];
+    for (let index = order.length - 1; index > 0; index--) {
+      const other = Math.floor(this.next() * (index + 1));
+      [order[index], order[other]] = [order[other]!, order[index]!];
+    }
+    return order;
+  }
+
   /** A child generator, so adding draws in one part of the generator does not shift another part. */
   fork(label: string): Random {
     let hash = this.#state;

@@ -1,3 +1,6 @@
+import { formatNumber, formatPercent } from '../common/format.js';
+import { escapeHtml, htmlPage, reportStyle } from '../common/html.js';
+import { linearScale, svgElement } from '../common/svg.js';
 import type { PairwiseSummary } from '../task/graders/pairwise-judge.js';
 import type { Comparison, PairedExample } from './compare.js';
 import type { EvalSummary, ExampleResult } from './runner.js';
@@ -11,7 +14,7 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   const rows = summary.graders
     .map(
       (grader) =>
-        `<tr><td>${escapeHtml(grader.name)}</td><td>${format(grader.score.mean)}</td><td>[${format(grader.score.low)}, ${format(grader.score.high)}]</td><td>${percent(grader.passRate)}</td><td>${grader.errors}</td></tr>${grader.positionConsistency !== undefined ? `<tr class="muted"><td colspan="5">${escapeHtml(grader.name)}: pairwise against a baseline, position consistency ${percent(grader.positionConsistency)}</td></tr>` : ''}`,
+        `<tr><td>${escapeHtml(grader.name)}</td><td>${formatNumber(grader.score.mean)}</td><td>[${formatNumber(grader.score.low)}, ${formatNumber(grader.score.high)}]</td><td>${formatPercent(grader.passRate)}</td><td>${grader.errors}</td></tr>${grader.positionConsistency !== undefined ? `<tr class="muted"><td colspan="5">${escapeHtml(grader.name)}: pairwise against a baseline, position consistency ${formatPercent(grader.positionConsistency)}</td></tr>` : ''}`,
     )
     .join('');
   const bars = barChart([
@@ -26,19 +29,18 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
   );
   const latencies = results.map((result) => result.latencyMs / 1000);
   const latency = histogram(latencies, 12, [0, Math.max(0.001, ...latencies)], 'latency (s)');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>${reportStyle}</style></head><body>
-<h1>${escapeHtml(title)}</h1>
+  return htmlPage({
+    title,
+    style: reportStyle,
+    body: `<h1>${escapeHtml(title)}</h1>
 <p class="muted">model ${escapeHtml(summary.model)} · ${summary.examples} examples · run ${summary.runId} · dataset ${escapeHtml(summary.dataset)}</p>
 <table><tr><th>grader</th><th>mean</th><th>95% CI</th><th>pass</th><th>errors</th></tr>${rows}
-<tr><td><b>overall</b></td><td><b>${format(summary.overall.mean)}</b></td><td>[${format(summary.overall.low)}, ${format(summary.overall.high)}]</td><td>${percent(summary.passRate)}</td><td></td></tr></table>
+<tr><td><b>overall</b></td><td><b>${formatNumber(summary.overall.mean)}</b></td><td>[${formatNumber(summary.overall.low)}, ${formatNumber(summary.overall.high)}]</td><td>${formatPercent(summary.passRate)}</td><td></td></tr></table>
 <p class="muted">latency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)} s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)} s · ${summary.tokensPerRequest.input.toFixed(0)} tokens in / ${summary.tokensPerRequest.output.toFixed(0)} out per request</p>
 <h2>Scores by grader (95% bootstrap CI)</h2>${bars}
 <h2>Distribution of example scores</h2>${scores}
-<h2>Latency</h2>${latency}
-</body></html>
-`;
+<h2>Latency</h2>${latency}`,
+  });
 }
 
 /**
@@ -58,16 +60,16 @@ export function renderCompareReport(options: {
   const { difference } = comparison;
   const regressions = comparison.regressions.slice(0, 50).map(escapeHtml).join(', ');
   const pairwise = options.pairwise
-    ? `<p>Pairwise judge (both orders) on ${options.pairwise.pairs} pairs: A ${options.pairwise.winsA} · B ${options.pairwise.winsB} · tie ${options.pairwise.ties} · judge errors ${options.pairwise.errors} · position consistency ${percent(options.pairwise.positionConsistency)}</p>`
+    ? `<p>Pairwise judge (both orders) on ${options.pairwise.pairs} pairs: A ${options.pairwise.winsA} · B ${options.pairwise.winsB} · tie ${options.pairwise.ties} · judge errors ${options.pairwise.errors} · position consistency ${formatPercent(options.pairwise.positionConsistency)}</p>`
     : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title>
-<style>${reportStyle}</style></head><body>
-<h1>${escapeHtml(options.title)}</h1>
+  return htmlPage({
+    title: options.title,
+    style: reportStyle,
+    body: `<h1>${escapeHtml(options.title)}</h1>
 <p class="muted">A ${escapeHtml(options.labelA)}<br>B ${escapeHtml(options.labelB)}</p>
 <table>
 <tr><th>shared examples</th><td>${comparison.examples}</td></tr>
-<tr><th>score difference B − A</th><td>${format(difference.mean)} [95% CI ${format(difference.low)}, ${format(difference.high)}]</td></tr>
+<tr><th>score difference B − A</th><td>${formatNumber(difference.mean)} [95% CI ${formatNumber(difference.low)}, ${formatNumber(difference.high)}]</td></tr>
 <tr><th>wins · losses · ties (B vs A)</th><td>${comparison.wins} · ${comparison.losses} · ${comparison.ties}</td></tr>
 <tr><th>sign test p</th><td>${comparison.signTestP.toPrecision(3)}</td></tr>
 <tr><th>McNemar p (pass/fail)</th><td>${comparison.mcnemarP.toPrecision(3)}</td></tr>
@@ -75,13 +77,12 @@ export function renderCompareReport(options: {
 </table>${pairwise}
 <h2>Score per example, A against B</h2>${scatter(pairs)}
 <h2>Distribution of the differences (B − A)</h2>${histogram(
-    pairs.map((pair) => pair.scoreB - pair.scoreA),
-    20,
-    [-1, 1],
-    'score B − score A',
-  )}
-</body></html>
-`;
+      pairs.map((pair) => pair.scoreB - pair.scoreA),
+      20,
+      [-1, 1],
+      'score B − score A',
+    )}`,
+  });
 }
 
 /** Score under A (x) against score under B (y); ties on the diagonal, jittered so stacks stay visible. */
@@ -89,8 +90,8 @@ function scatter(pairs: PairedExample[]): string {
   const size = 480;
   const margin = 48;
   const span = size - 2 * margin;
-  const x = (value: number) => margin + value * span;
-  const y = (value: number) => size - margin - value * span;
+  const x = linearScale([0, 1], [margin, size - margin]);
+  const y = linearScale([0, 1], [size - margin, margin]);
   // Deterministic jitter from the example's position: identical scores are common (quantised graders).
   const jitter = (index: number, axis: number) => (((index * 7919 + axis * 104729) % 1000) / 1000 - 0.5) * 14;
   const points = pairs
@@ -101,10 +102,13 @@ function scatter(pairs: PairedExample[]): string {
           : pair.scoreB < pair.scoreA - 1e-12
             ? '#d9534f'
             : '#8a94a6';
-      return `<circle class="point" cx="${(x(pair.scoreA) + jitter(index, 0)).toFixed(1)}" cy="${(y(pair.scoreB) + jitter(index, 1)).toFixed(1)}" r="3.5" fill="${colour}" fill-opacity="0.65"><title>${escapeHtml(pair.exampleId)}: A ${format(pair.scoreA)}, B ${format(pair.scoreB)}</title></circle>`;
+      return `<circle class="point" cx="${(x(pair.scoreA) + jitter(index, 0)).toFixed(1)}" cy="${(y(pair.scoreB) + jitter(index, 1)).toFixed(1)}" r="3.5" fill="${colour}" fill-opacity="0.65"><title>${escapeHtml(pair.exampleId)}: A ${formatNumber(pair.scoreA)}, B ${formatNumber(pair.scoreB)}</title></circle>`;
     })
     .join('');
-  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img">
+  return svgElement(
+    size,
+    size,
+    `
 <rect x="${margin}" y="${margin}" width="${span}" height="${span}" fill="none" stroke="#c9cfdb"/>
 <line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#8a94a6" stroke-dasharray="4 4"/>
 ${points}
@@ -113,22 +117,16 @@ ${points}
 <text x="8" y="${y(1) + 4}" class="muted">1</text><text x="8" y="${y(0)}" class="muted">0</text>
 <text x="14" y="${size / 2}" transform="rotate(-90 14 ${size / 2})">score B</text>
 <text x="${x(0) + 8}" y="${y(1) + 16}" fill="#2f9e5b">B better</text><text x="${x(1) - 70}" y="${y(0) - 8}" fill="#d9534f">A better</text>
-</svg>`;
+`,
+  );
 }
-
-/** The reports' shared look: readable type, light tables, plots on a pale card. */
-export const reportStyle = `
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#1d2330}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse}
-td,th{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:left}.muted{color:#667}
-svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}
-`;
 
 function barChart(items: { label: string; mean: number; low: number; high: number }[]): string {
   const width = 720;
   const rowHeight = 34;
   const left = 150;
-  const scale = (value: number) => left + (Number.isNaN(value) ? 0 : value) * (width - left - 70);
+  const toX = linearScale([0, 1], [left, width - 70]);
+  const scale = (value: number) => toX(Number.isNaN(value) ? 0 : value);
   const height = items.length * rowHeight + 30;
   const body = items
     .map((item, index) => {
@@ -138,10 +136,10 @@ function barChart(items: { label: string; mean: number; low: number; high: numbe
 <line x1="${scale(item.low)}" x2="${scale(item.high)}" y1="${y + 13}" y2="${y + 13}" stroke="#1d2330" stroke-width="2"/>
 <line x1="${scale(item.low)}" x2="${scale(item.low)}" y1="${y + 7}" y2="${y + 19}" stroke="#1d2330"/>
 <line x1="${scale(item.high)}" x2="${scale(item.high)}" y1="${y + 7}" y2="${y + 19}" stroke="#1d2330"/>
-<text x="${scale(item.high) + 6}" y="${y + 17}" class="muted">${format(item.mean)}</text></g>`;
+<text x="${scale(item.high) + 6}" y="${y + 17}" class="muted">${formatNumber(item.mean)}</text></g>`;
     })
     .join('');
-  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${body}</svg>`;
+  return svgElement(width, height, body);
 }
 
 function histogram(values: number[], bins: number, [low, high]: [number, number], label: string): string {
@@ -161,13 +159,12 @@ function histogram(values: number[], bins: number, [low, high]: [number, number]
       return `<rect class="bin" x="${x}" y="${height - 30 - barHeight}" width="${barWidth - 4}" height="${barHeight}" fill="#7aa2ff"><title>${count}</title></rect>`;
     })
     .join('');
-  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${bars}
+  return svgElement(
+    width,
+    height,
+    `${bars}
 <line x1="36" x2="${width - 20}" y1="${height - 30}" y2="${height - 30}" stroke="#667"/>
-<text x="40" y="${height - 10}" class="muted">${format(low)}</text><text x="${width - 70}" y="${height - 10}" class="muted">${format(high)}</text>
-<text x="${width / 2 - 40}" y="${height - 10}">${escapeHtml(label)}</text><text x="8" y="24" class="muted">${peak}</text></svg>`;
+<text x="40" y="${height - 10}" class="muted">${formatNumber(low)}</text><text x="${width - 70}" y="${height - 10}" class="muted">${formatNumber(high)}</text>
+<text x="${width / 2 - 40}" y="${height - 10}">${escapeHtml(label)}</text><text x="8" y="24" class="muted">${peak}</text>`,
+  );
 }
-
-const format = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(3));
-const percent = (value: number) => (Number.isNaN(value) ? '—' : `${(100 * value).toFixed(1)}%`);
-export const escapeHtml = (text: string) =>
-  text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);

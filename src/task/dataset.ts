@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parseJsonLines } from '../common/jsonl.js';
 import type { ChatMessage, JsonSchema } from '../core/chat-model.js';
 import { TailorError } from '../core/errors.js';
 import { compileJsonSchema } from './graders/json-schema.js';
@@ -68,34 +69,30 @@ export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord
   const records: EvalRecord[] = [];
   const problems: string[] = [];
   const ids = new Set<string>();
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `${path}:${index + 1}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      problems.push(`${where}: not JSON (${(error as Error).message})`);
-      return;
+  for (const { line, value: row, error } of parseJsonLines(text)) {
+    const where = `${path}:${line}`;
+    if (error !== undefined) {
+      problems.push(`${where}: not JSON (${error})`);
+      continue;
     }
     if (!row || typeof row !== 'object' || Array.isArray(row)) {
       problems.push(`${where}: expected an object with "input"`);
-      return;
+      continue;
     }
     const record = row as Record<string, unknown>;
     if (Array.isArray(record.messages)) {
-      const chat = chatRecord(record, `${where}`, `line-${index + 1}`, problems);
+      const chat = chatRecord(record, `${where}`, `line-${line}`, problems);
       if (chat) {
         if (ids.has(chat.id)) problems.push(`${where}: duplicate id "${chat.id}"`);
         ids.add(chat.id);
         checkReference(chat.reference, where, validators, problems);
         records.push(chat);
       }
-      return;
+      continue;
     }
     if (!record.input || typeof record.input !== 'object' || Array.isArray(record.input)) {
       problems.push(`${where}: field "input" must be an object`);
-      return;
+      continue;
     }
     for (const variable of requiredVariables) {
       if (valueAt(record.input, variable) === undefined)
@@ -104,9 +101,7 @@ export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord
     if (record.output !== undefined && typeof record.output !== 'string')
       problems.push(`${where}: field "output" must be a string`);
     const id =
-      typeof record.id === 'string' || typeof record.id === 'number'
-        ? String(record.id)
-        : `line-${index + 1}`;
+      typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id) : `line-${line}`;
     if (ids.has(id)) problems.push(`${where}: duplicate id "${id}"`);
     ids.add(id);
     checkInput(record.input, where, validators, problems);
@@ -117,7 +112,7 @@ export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord
       reference: record.reference,
       output: record.output as string | undefined,
     });
-  });
+  }
   return finish(path, records, problems);
 }
 
@@ -264,19 +259,13 @@ export function readOutputs(path: string): Map<string, string> {
   }
   const outputs = new Map<string, string>();
   const problems: string[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (!line.trim()) return;
-    let row: { id?: unknown; output?: unknown };
-    try {
-      row = JSON.parse(line);
-    } catch {
-      problems.push(`${path}:${index + 1}: not JSON`);
-      return;
-    }
-    if (typeof row.output !== 'string')
-      problems.push(`${path}:${index + 1}: field "output" must be a string`);
+  for (const { line, value, error } of parseJsonLines(text)) {
+    const row = value as { id?: unknown; output?: unknown } | null;
+    if (error !== undefined) problems.push(`${path}:${line}: not JSON`);
+    else if (typeof row?.output !== 'string')
+      problems.push(`${path}:${line}: field "output" must be a string`);
     else outputs.set(String(row.id), row.output);
-  });
+  }
   finish(path, [], problems);
   return outputs;
 }

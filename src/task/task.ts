@@ -49,7 +49,7 @@ export function loadTask(workspace: { config: TailorConfig; paths: { configFile:
   const { config, paths } = workspace;
   if (config.task === undefined) {
     throw new ConfigError(`${paths.configFile} has no task: section`, {
-      hint: 'See examples/clinical-notes/tailor.yaml.',
+      hint: 'docs/tutorial.md describes the task: section; every folder under examples/ has one to start from.',
     });
   }
   return resolveTask(config.task, paths.configFile);
@@ -62,7 +62,7 @@ export function loadTask(workspace: { config: TailorConfig; paths: { configFile:
 export function parseTask(raw: unknown, configFile: string): Task {
   if (raw === undefined) {
     throw new ConfigError(`${configFile} has no task: section`, {
-      hint: 'See examples/clinical-notes/tailor.yaml.',
+      hint: 'docs/tutorial.md describes the task: section; every folder under examples/ has one to start from.',
     });
   }
   const result = taskSchema.safeParse(raw);
@@ -86,13 +86,32 @@ function resolveTask(task: TaskConfig, configFile: string): Task {
   const data = Object.fromEntries(
     Object.entries(task.data).map(([split, path]) => [split, resolve(root, path)]),
   );
-  const resolved: Task = {
+  return withQuestions({
     ...task,
     root,
     input: { schema: inputSchema },
     output: { format: task.output.format, schema, schemaPath },
     data,
     variables: templateVariables(task.prompt),
+  });
+}
+
+type TaskData = Omit<Task, 'split' | 'grader' | 'createGraders'>;
+
+/**
+ * The same task with more (or other) splits, e.g. a curated dataset to train on. The questions are
+ * answered from the new split table, so `split()` finds what was added.
+ */
+export function withSplits(task: Task, splits: Record<string, string>): Task {
+  const { split: _split, grader: _grader, createGraders: _createGraders, ...rest } = task;
+  return withQuestions({ ...rest, data: { ...task.data, ...splits } });
+}
+
+function withQuestions(definition: TaskData): Task {
+  const { data, graders } = definition;
+  const names = () => graders.map((grader) => grader.name).join(', ');
+  const task: Task = {
+    ...definition,
     split(name) {
       const path = data[name];
       if (!path)
@@ -100,31 +119,26 @@ function resolveTask(task: TaskConfig, configFile: string): Task {
       return path;
     },
     grader(name) {
-      const found = task.graders.find((grader) => grader.name === name);
-      if (!found)
-        throw new ConfigError(
-          `The task has no grader "${name}" (has: ${task.graders.map((grader) => grader.name).join(', ')})`,
-        );
+      const found = graders.find((grader) => grader.name === name);
+      if (!found) throw new ConfigError(`The task has no grader "${name}" (has: ${names()})`);
       return found;
     },
     async createGraders({ select, judgeFor } = {}) {
-      const unknown = select?.filter((name) => !task.graders.some((grader) => grader.name === name)) ?? [];
+      const unknown = select?.filter((name) => !graders.some((grader) => grader.name === name)) ?? [];
       if (unknown.length > 0)
-        throw new ConfigError(
-          `Unknown grader(s) ${unknown.join(', ')}; the task has ${task.graders.map((grader) => grader.name).join(', ')}`,
-        );
-      const chosen = task.graders.filter((grader) => !select || select.includes(grader.name));
+        throw new ConfigError(`Unknown grader(s) ${unknown.join(', ')}; the task has ${names()}`);
+      const chosen = graders.filter((grader) => !select || select.includes(grader.name));
       const noJudge: JudgeFor = () =>
         Promise.reject(new ConfigError('This step runs no LLM judges; leave judge graders out of it.'));
       return Promise.all(
         chosen.map(async (config) => ({
           config,
-          grader: await createGrader(config, resolved, judgeFor ?? noJudge),
+          grader: await createGrader(config, task, judgeFor ?? noJudge),
         })),
       );
     },
   };
-  return resolved;
+  return task;
 }
 
 function readSchema(field: string, path: string | undefined): JsonSchema | undefined {

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { escapeHtml, reportStyle } from '../evals/report.js';
+import { escapeHtml, htmlPage, reportStyle } from '../common/html.js';
+import { readJsonl } from '../common/jsonl.js';
+import { linearScale, linePath, svgElement } from '../common/svg.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
 /**
@@ -26,10 +28,7 @@ const palette = ['#1f6feb', '#d97706', '#059669', '#7c3aed', '#db2777', '#0891b2
 export function writeGrpoReport(runDirectory: string, title: string): string | undefined {
   const file = join(runDirectory, 'metrics.jsonl');
   if (!existsSync(file)) return undefined;
-  const rows = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as MetricRow);
+  const rows = readJsonl<MetricRow>(file);
   const path = join(runDirectory, 'report.html');
   writeFileAtomic(path, renderGrpoReport(rows, title));
   return path;
@@ -78,10 +77,10 @@ export function renderGrpoReport(rows: MetricRow[], title: string): string {
   const skipped = sum('skippedGroups');
   const last = train.at(-1);
 
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>${reportStyle}.flag{color:#b91c1c;font-weight:600}.ok{color:#047857}</style></head><body>
-<h1>${escapeHtml(title)}</h1>
+  return htmlPage({
+    title,
+    style: `${reportStyle}.flag{color:#b91c1c;font-weight:600}.ok{color:#047857}`,
+    body: `<h1>${escapeHtml(title)}</h1>
 <p>${train.length} steps · ${sum('sampledTokens').toLocaleString('en')} sampled tokens · ${skipped} groups skipped for lack of signal (all rewards equal)${last ? ` · last step: reward ${fmt(last.rewardMean)}, KL ${fmt(last.kl)}, clipped ${fmt(last.clipFraction)}` : ''}</p>
 <h2>Reward</h2>
 ${chart(rewardSeries, { min: 0, max: 1 })}
@@ -98,9 +97,8 @@ ${
 }
 <h2>Where the time went</h2>
 <table><tr><th>sampling</th><th>scoring</th><th>learning</th><th>total</th></tr>
-<tr><td>${sum('sampleSeconds').toFixed(1)} s (${share('sampleSeconds')})</td><td>${sum('scoreSeconds').toFixed(1)} s (${share('scoreSeconds')})</td><td>${sum('learnSeconds').toFixed(1)} s (${share('learnSeconds')})</td><td>${timeTotal.toFixed(1)} s</td></tr></table>
-</body></html>
-`;
+<tr><td>${sum('sampleSeconds').toFixed(1)} s (${share('sampleSeconds')})</td><td>${sum('scoreSeconds').toFixed(1)} s (${share('scoreSeconds')})</td><td>${sum('learnSeconds').toFixed(1)} s (${share('learnSeconds')})</td><td>${timeTotal.toFixed(1)} s</td></tr></table>`,
+  });
 }
 
 function chart(series: Series[], range: { min: number; max: number }): string {
@@ -111,14 +109,13 @@ function chart(series: Series[], range: { min: number; max: number }): string {
   const maxStep = Math.max(1, ...all.map(([step]) => step));
   const low = Math.min(range.min, ...all.map(([, value]) => value));
   const high = Math.max(range.max, ...all.map(([, value]) => value));
-  const x = (step: number) => margin.left + (step / maxStep) * (width - margin.left - margin.right);
-  const y = (value: number) =>
-    margin.top + (1 - (value - low) / (high - low || 1)) * (height - margin.top - margin.bottom);
+  const x = linearScale([0, maxStep], [margin.left, width - margin.right]);
+  const y = linearScale([low, high], [height - margin.bottom, margin.top]);
   const paths = series
     .filter((entry) => entry.points.length > 0)
     .map(
       (entry) =>
-        `<path d="${entry.points.map(([step, value], index) => `${index === 0 ? 'M' : 'L'}${x(step).toFixed(1)},${y(value).toFixed(1)}`).join(' ')}" fill="none" stroke="${entry.colour}" stroke-width="2"${entry.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+        `<path d="${linePath(entry.points.map(([step, value]) => [x(step), y(value)]))}" fill="none" stroke="${entry.colour}" stroke-width="2"${entry.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
     )
     .join('\n');
   const ticks = [low, (low + high) / 2, high]
@@ -133,12 +130,16 @@ function chart(series: Series[], range: { min: number; max: number }): string {
         `<span style="color:${entry.colour};margin-right:1rem">${entry.dashed ? '╌' : '━'} ${escapeHtml(entry.name)}</span>`,
     )
     .join('');
-  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">
+  return `${svgElement(
+    width,
+    height,
+    `
 <line x1="${margin.left}" y1="${height - margin.bottom}" x2="${width - margin.right}" y2="${height - margin.bottom}" stroke="#9ca3af"/>
 <line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${height - margin.bottom}" stroke="#9ca3af"/>
 ${ticks}<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="11">step (1–${maxStep})</text>
 ${paths}
-</svg><div>${legend}</div>`;
+`,
+  )}<div>${legend}</div>`;
 }
 
 function fmt(value: unknown): string {

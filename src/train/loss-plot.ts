@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeHtml, htmlPage } from '../common/html.js';
+import { linearScale, linePath, svgElement } from '../common/svg.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
 /**
@@ -43,14 +45,9 @@ export function renderLossCurve(points: LossPoint[], title: string): string {
   const low = losses.length > 0 ? Math.min(...losses) : 0;
   const high = losses.length > 0 ? Math.max(...losses) : 1;
   const span = high - low || 1;
-  const x = (step: number) => margin.left + (step / maxStep) * (width - margin.left - margin.right);
-  const y = (loss: number) => margin.top + (1 - (loss - low) / span) * (height - margin.top - margin.bottom);
-  const line = (series: LossPoint[]) =>
-    series
-      .map(
-        (point, index) => `${index === 0 ? 'M' : 'L'}${x(point.step).toFixed(1)},${y(point.loss).toFixed(1)}`,
-      )
-      .join(' ');
+  const x = linearScale([0, maxStep], [margin.left, width - margin.right]);
+  const y = linearScale([low, high], [height - margin.bottom, margin.top]);
+  const line = (series: LossPoint[]) => linePath(series.map((point) => [x(point.step), y(point.loss)]));
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
     const loss = low + fraction * span;
     return `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(loss)}" y2="${y(loss)}" stroke="#e3e6ee"/><text x="8" y="${y(loss) + 4}">${loss.toFixed(3)}</text>`;
@@ -59,20 +56,25 @@ export function renderLossCurve(points: LossPoint[], title: string): string {
     (point) =>
       `<circle cx="${x(point.step)}" cy="${y(point.loss)}" r="3.5" fill="#d9480f"><title>step ${point.step}: ${point.loss.toFixed(4)}</title></circle>`,
   );
-  const svg = `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="loss curve">
+  const svg = svgElement(
+    width,
+    height,
+    `
 ${ticks.join('\n')}
 <path d="${line(train)}" fill="none" stroke="#3b5bdb" stroke-width="1.5"/>
 <path d="${line(validation)}" fill="none" stroke="#d9480f" stroke-width="2" stroke-dasharray="4 3"/>
 ${dots.join('\n')}
 <text x="${width / 2 - 20}" y="${height - 8}">step (max ${maxStep})</text>
-</svg>`;
-  const escaped = title.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Loss: ${escaped}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}text{font-size:11px;fill:#555}</style>
-</head><body><h1>Loss curve</h1><p>${escaped}</p>
+`,
+    ' aria-label="loss curve"',
+  );
+  return htmlPage({
+    title: `Loss: ${title}`,
+    // Its own, tighter look: the page holds one plot.
+    style:
+      'body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}svg{background:#fafbfd;border:1px solid #e3e6ee;border-radius:6px}text{font-size:11px;fill:#555}',
+    body: `<h1>Loss curve</h1><p>${escapeHtml(title)}</p>
 <p><span style="color:#3b5bdb">━ training loss</span> · <span style="color:#d9480f">● validation loss</span> · ${train.length} steps, ${validation.length} validations</p>
-${svg}
-</body></html>
-`;
+${svg}`,
+  });
 }

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readJsonl, toJsonl } from '../../../src/common/jsonl.js';
 import { writeFileAtomic } from '../../../src/store/atomic-file.js';
 import { labelOutput } from './annotators.js';
 import { incumbentOutput } from './incumbent.js';
@@ -46,10 +47,7 @@ export function generateSplits(baseSeed = seed): Record<Split, ClinicalCase[]> {
 
 /** A committed JSONL file of the example, parsed. */
 export function readExampleJsonl<T>(path: string): T[] {
-  return readFileSync(join(exampleRoot, path), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as T);
+  return readJsonl<T>(join(exampleRoot, path));
 }
 
 export interface ExpertLabelRow {
@@ -74,8 +72,6 @@ export function verdictsByItem(labels: ExpertLabelRow[]): Map<string, Map<string
   return items;
 }
 
-const jsonl = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
-
 /** Every file the generator owns, path relative to the example folder → content. */
 export function buildFiles(baseSeed = seed): Map<string, string> {
   const splits = generateSplits(baseSeed);
@@ -83,22 +79,19 @@ export function buildFiles(baseSeed = seed): Map<string, string> {
   for (const [split, cases] of Object.entries(splits)) {
     files.set(
       `data/${split}.jsonl`,
-      jsonl(cases.map((item) => ({ id: item.id, input: { note: item.note }, reference: item.reference }))),
+      toJsonl(cases.map((item) => ({ id: item.id, input: { note: item.note }, reference: item.reference }))),
     );
   }
   files.set('schema.json', `${JSON.stringify(summaryJsonSchema(), null, 2)}\n`);
 
   const incumbentRandom = new Random(baseSeed).fork('incumbent');
   const incumbent = splits.train.map((item) => incumbentOutput(incumbentRandom.fork(item.id), item));
-  files.set('incumbent/train-outputs.jsonl', jsonl(incumbent.map((entry) => entry.record)));
-  files.set('incumbent/answers.hidden.jsonl', jsonl(incumbent.map((entry) => entry.answer)));
+  files.set('incumbent/train-outputs.jsonl', toJsonl(incumbent.map((entry) => entry.record)));
+  files.set('incumbent/answers.hidden.jsonl', toJsonl(incumbent.map((entry) => entry.answer)));
 
   const baseOutputsPath = join(exampleRoot, 'labels/base-outputs.jsonl');
   if (existsSync(baseOutputsPath)) {
-    const baseOutputs = readFileSync(baseOutputsPath, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; model: string; output: string });
+    const baseOutputs = readJsonl<{ id: string; model: string; output: string }>(baseOutputsPath);
     const references = new Map(splits.validation.map((item) => [item.id, item.reference]));
     const labelRandom = new Random(baseSeed).fork('labels');
     const rows: unknown[] = [];
@@ -135,7 +128,7 @@ export function buildFiles(baseSeed = seed): Map<string, string> {
         });
       }
     }
-    files.set('labels/expert-labels.jsonl', jsonl(rows));
+    files.set('labels/expert-labels.jsonl', toJsonl(rows));
   }
   return files;
 }
@@ -167,7 +160,7 @@ async function writeBaseOutputs(): Promise<void> {
     }),
   );
   process.stderr.write('\n');
-  writeFileAtomic(join(exampleRoot, 'labels/base-outputs.jsonl'), jsonl(rows));
+  writeFileAtomic(join(exampleRoot, 'labels/base-outputs.jsonl'), toJsonl(rows));
   await model.close();
   await disposeLlamaRuntime();
 }

@@ -17,12 +17,19 @@ const allowed = new Set([
   'examples/clinical-notes/generator/split-guard.test.ts',
 ]);
 
+// The example's own data folders are skipped by path, so a code folder of the same name (src/data/)
+// is still scanned.
+const exampleData = ['data', 'incumbent', 'labels'].map((folder) =>
+  join('examples', 'clinical-notes', folder),
+);
+
 function* files(directory: string): Generator<string> {
   for (const entry of readdirSync(directory)) {
     // tailor-quickstart/ is the workspace `make demo` copies the task into (git-ignored).
-    const skipped = ['node_modules', '.git', 'dist', '.venv', '.tailor', 'data', 'incumbent', 'labels'];
+    const skipped = ['node_modules', '.git', 'dist', '.venv', '.tailor'];
     if ([...skipped, 'tailor-quickstart'].includes(entry)) continue;
     const path = join(directory, entry);
+    if (exampleData.includes(relative(repository, path))) continue;
     if (statSync(path).isDirectory()) yield* files(path);
     else if (/\.(ts|js|mjs|py|ya?ml|json|md|sh)$/.test(entry) || entry === 'Makefile') yield path;
   }

@@ -66,7 +66,7 @@ export function registerAlign(program: Command): void {
           if (options.probes) {
             // A seeded sample, so the probes see outputs of every source (the self-preference probe
             // needs some from the judge's own model), not just the first ids.
-            const probeItems = seededShuffle(setup.items, 1).slice(0, Number(options.probeLimit));
+            const probeItems = new Random(1).permutation(setup.items).slice(0, Number(options.probeLimit));
             full.probes = await runProbes({
               grader: await createGrader(setup.config, setup.task, async () => setup.judge),
               judge: setup.judge,
@@ -264,7 +264,7 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
       hint: 'Import some: tailor labels import <file>',
     });
   let items: LabelledItem[] = labelledItems(labels);
-  if (options.limit) items = seededShuffle(items, 0).slice(0, Number(options.limit));
+  if (options.limit) items = new Random(0).permutation(items).slice(0, Number(options.limit));
   const usedLabels = labels.filter((label) => items.some((item) => item.itemId === label.itemId));
   const { records, testExamples } = taskRecords(task);
   const judgeReference = config.model ?? options.judge ?? context.config.defaultModel;
@@ -297,14 +297,4 @@ function taskRecords(task: Task): { records: Map<string, EvalRecord>; testExampl
     }
   }
   return { records, testExamples };
-}
-
-function seededShuffle<T>(items: T[], seed: number): T[] {
-  const random = new Random(seed);
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(random.next() * (index + 1));
-    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
-  }
-  return copy;
 }

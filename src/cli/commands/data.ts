@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { toJsonl } from '../../common/jsonl.js';
 import { ConfigError } from '../../core/errors.js';
 import { trafficDataset } from '../../serve/traffic.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -36,10 +37,7 @@ export function registerData(program: Command): void {
           feedback: options.feedback as 'pass' | 'fail' | 'any' | 'none' | undefined,
         });
         const out = resolve(options.out);
-        writeFileAtomic(
-          out,
-          records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : ''),
-        );
+        writeFileAtomic(out, toJsonl(records));
         if (context.json) printJson({ file: out, records: records.length });
         else process.stdout.write(`${out}: ${records.length} records\n`);
       }),

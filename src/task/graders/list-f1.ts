@@ -3,7 +3,7 @@ import { GraderError, type SyncGrader } from './grader.js';
 
 /**
  * F1 between a list in the output and the reference's list, items compared by the given keys (e.g.
- * medications by name, dose and frequency). Empty vs empty is a perfect 1.
+ * line items by name, quantity and unit). Empty vs empty is a perfect 1.
  */
 export function listF1Grader(
   path: string,

@@ -3,23 +3,23 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { QuickstartResult } from './quickstart.js';
+import type { QuickstartResult } from './result.js';
 
-// `tailor quickstart --quick` as a user runs it, on the real default model: base eval, curation,
-// SFT, specialist eval, paired comparison, report. Then again: every finished stage is skipped.
-const entry = join(import.meta.dirname, '..', 'cli', 'entry.ts');
+// The quickstart recipe with --quick as `make demo` runs it, on the real default model: base eval,
+// curation, SFT, specialist eval, paired comparison, report. Then again: every finished stage is skipped.
+const entry = join(import.meta.dirname, 'run.ts');
 const tsx = import.meta.resolve('tsx');
 
 function quickstart(directory: string) {
   const result = spawnSync(
     process.execPath,
-    ['--import', tsx, entry, '--json', 'quickstart', '--quick', '--dir', directory],
+    ['--import', tsx, entry, '--json', '--quick', '--dir', directory],
     { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 1_500_000 },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('tailor quickstart --quick', () => {
+describe('quickstart --quick', () => {
   it('turns the base model into a specialist that beats it on the test notes, and resumes', () => {
     const directory = join(mkdtempSync(join(tmpdir(), 'tailor-quickstart-')), 'workspace');
     const first = quickstart(directory);

@@ -1,32 +1,55 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { bootstrapMean, type Estimate } from '../common/statistics.js';
-import type { ChatModel } from '../core/chat-model.js';
-import { TailorError } from '../core/errors.js';
-import { grpoConfigSchema, sftConfigSchema } from '../core/train-config.js';
-import { type Comparison, comparePaired } from '../evals/compare.js';
-import { type EvalSummary, type ExampleResult, loadRunResults, runEval } from '../evals/runner.js';
-import { createModel, modelPool } from '../models/create-model.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
-import { openWorkspace, type Workspace } from '../store/workspace.js';
-import { type EvalRecord, loadDataset, readOutputs, taskChecks } from '../task/dataset.js';
-import { parseJson } from '../task/graders/index.js';
-import { gradeOutput } from '../task/grading.js';
-import { loadTask, type Task } from '../task/task.js';
-import { type TrainSpecialistOptions, trainSpecialist } from '../train/specialist.js';
+import {
+  bootstrapMean,
+  type Comparison,
+  comparePaired,
+  curate,
+  type EvalSummary,
+  type ExampleResult,
+  grpoConfigSchema,
+  loadDataset,
+  loadRunResults,
+  loadTask,
+  modelPool,
+  openWorkspace,
+  parseJson,
+  readJsonl,
+  readOutputs,
+  runEval,
+  sftConfigSchema,
+  TailorError,
+  type Task,
+  type TaskGrader,
+  type TrainSpecialistOptions,
+  taskChecks,
+  trainSpecialist,
+  type Workspace,
+  withSplits,
+  writeDataset,
+  writeFileAtomic,
+} from '../../../src/index.js';
 import { renderQuickstartReport } from './report.js';
+import type {
+  CurationResult,
+  ModelColumn,
+  QuickstartEvent,
+  QuickstartMode,
+  QuickstartResult,
+  QuickstartState,
+  StageName,
+} from './result.js';
 
 /**
  * The whole promise on one machine, no API keys, no GPU: on the reference task (clinical notes) with
  * the default model, evaluate the base model on the test split, clean the incumbent's outputs with the
  * task's graders, train an SFT specialist on what is left (optionally GRPO after it), evaluate the
  * specialist on the same test examples, compare the two with paired statistics, and write a report.
+ * Library calls only: every step is something a user's own program could do the same way.
  *
  * Every stage records what it produced in `.tailor/quickstart-<mode>.json`; a rerun skips finished
  * stages, and the stages themselves resume (eval runs by their run id, training from its checkpoint).
  */
-export type QuickstartMode = 'full' | 'quick';
-
 export interface QuickstartOptions {
   /** Workspace folder; created from the reference task when it holds no tailor.yaml. */
   directory: string;
@@ -37,13 +60,6 @@ export interface QuickstartOptions {
   threads?: number;
   onEvent?: (event: QuickstartEvent) => void;
 }
-
-export type QuickstartEvent =
-  | { type: 'stage'; index: number; total: number; stage: StageName; detail: string; skipped: boolean }
-  | { type: 'progress'; stage: StageName; done: number; total: number; note: string }
-  | { type: 'note'; text: string };
-
-export type StageName = 'base-eval' | 'curate' | 'sft' | 'grpo' | 'specialist-eval' | 'compare' | 'report';
 
 /** How big each stage is. The full size finishes in about 20 minutes on 2 CPU cores, quick in about 5. */
 const sizes = {
@@ -69,47 +85,6 @@ const sizes = {
 
 /** The graders the quickstart reports: the deterministic ones (see `judgeLeftOut` in report.ts). */
 const graderNames = ['schema', 'fields', 'medications'];
-
-export interface CurationResult {
-  incumbentOutputs: number;
-  kept: number;
-  dropped: number;
-  /** Against the generator's record of which incumbent outputs are wrong. */
-  knownBad: number;
-  knownBadCaught: number;
-  goodDropped: number;
-  file: string;
-}
-
-export interface ModelColumn {
-  label: string;
-  runId: string;
-  overall: Estimate;
-  graders: Record<string, Estimate>;
-  jsonValid: Estimate;
-  latencyP50Ms: number;
-  outputTokensPerRequest: number;
-}
-
-export interface QuickstartState {
-  mode: QuickstartMode;
-  rl: boolean;
-  stages: Partial<Record<StageName, { seconds: number; artifacts: Record<string, unknown> }>>;
-}
-
-export interface QuickstartResult {
-  state: QuickstartState;
-  base: ModelColumn;
-  specialist: ModelColumn;
-  /** The incumbent's outputs on the train split, graded the same way (its test outputs are not shipped). */
-  incumbent: ModelColumn;
-  comparison: Comparison;
-  curation: CurationResult;
-  specialistName: string;
-  reportPath: string;
-  totalSeconds: number;
-  directory: string;
-}
 
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const size = sizes[options.mode];
@@ -193,7 +168,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // (b) the incumbent's outputs, graded; the failing ones are dropped
     const curation = await stage('curate', "grading the incumbent's 1,200 train outputs", async () => {
-      const { incumbentColumn, ...result } = await curate(task, graders, options.directory);
+      const { incumbentColumn, ...result } = await curateIncumbent(task, graders, options.directory);
       emit({
         type: 'note',
         text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones`,
@@ -202,7 +177,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     });
 
     // (c) SFT on what is left
-    const curatedTask: Task = { ...task, data: { ...task.data, curated: curation.curation.file } };
+    const curatedTask = withSplits(task, { curated: curation.curation.file });
     const train = async (name: string, method: TrainSpecialistOptions['method']) => {
       const previous = workspace.store
         .specialists()
@@ -375,58 +350,41 @@ function prepareWorkspace(directory: string, exampleDirectory: string): void {
 }
 
 /**
- * Grade every incumbent output against the train split's references and keep the ones every grader
- * passes; they become the SFT data (the incumbent's outputs are what a company has in production).
+ * Curate the incumbent's train outputs (the library's curation: every grader must pass) into the SFT
+ * data, then check the filter against the generator's hidden list of wrong outputs, and grade the
+ * incumbent's column of the table on the same outputs (the incumbent's outputs are what a company has
+ * in production).
  */
-async function curate(
+async function curateIncumbent(
   task: Task,
-  graders: Parameters<typeof gradeOutput>[0],
+  graders: TaskGrader[],
   directory: string,
 ): Promise<CurationResult & { incumbentColumn: ModelColumn }> {
   const train = loadDataset(task.data.train!, taskChecks(task));
-  const outputsFile = join(directory, 'incumbent', 'train-outputs.jsonl');
-  const outputs = readOutputs(outputsFile);
+  const outputs = readOutputs(join(directory, 'incumbent', 'train-outputs.jsonl'));
+  const curation = await curate({ graders, records: train, outputs, outputFormat: task.output.format });
+  const file = join(directory, 'data', 'curated.jsonl');
+  writeDataset(file, curation.kept);
+
   const known = new Map(
-    readFileSync(join(directory, 'incumbent', 'answers.hidden.jsonl'), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { id: string; errors: string[] })
-      .map((entry) => [entry.id, entry.errors.length > 0]),
+    readJsonl<{ id: string; errors: string[] }>(join(directory, 'incumbent', 'answers.hidden.jsonl')).map(
+      (entry) => [entry.id, entry.errors.length > 0],
+    ),
   );
-  const kept: EvalRecord[] = [];
-  const scores: Array<{ score: number; grades: Record<string, number>; json: boolean }> = [];
   let knownBad = 0;
   let knownBadCaught = 0;
   let goodDropped = 0;
-  for (const record of train) {
-    const output = outputs.get(record.id);
-    if (output === undefined) continue;
-    const graded = await gradeOutput(graders, record, output);
-    const passes = Object.values(graded.grades).every((grade) => grade.pass === true);
-    const bad = known.get(record.id) === true;
+  for (const example of curation.examples) {
+    const bad = known.get(example.record.id) === true;
     if (bad) knownBad += 1;
-    if (bad && !passes) knownBadCaught += 1;
-    if (!bad && !passes) goodDropped += 1;
-    if (passes) kept.push({ ...record, reference: parseJson(output) });
-    scores.push({
-      score: graded.score,
-      grades: Object.fromEntries(
-        Object.entries(graded.grades).map(([name, grade]) => [name, grade.score ?? 0]),
-      ),
-      json: parseJson(output) !== undefined,
-    });
+    if (bad && !example.kept) knownBadCaught += 1;
+    if (!bad && !example.kept) goodDropped += 1;
   }
-  const file = join(directory, 'data', 'curated.jsonl');
-  writeFileAtomic(
-    file,
-    kept
-      .map((record) => JSON.stringify({ id: record.id, input: record.input, reference: record.reference }))
-      .join('\n') + '\n',
-  );
+  const { examples } = curation;
   return {
-    incumbentOutputs: outputs.size,
-    kept: kept.length,
-    dropped: scores.length - kept.length,
+    incumbentOutputs: curation.counts.outputs,
+    kept: curation.counts.kept,
+    dropped: curation.counts.dropped,
     knownBad,
     knownBadCaught,
     goodDropped,
@@ -434,11 +392,14 @@ async function curate(
     incumbentColumn: {
       label: 'incumbent (its train outputs)',
       runId: '',
-      overall: bootstrapMean(scores.map((entry) => entry.score)),
+      overall: bootstrapMean(examples.map((example) => example.score)),
       graders: Object.fromEntries(
-        graderNames.map((name) => [name, bootstrapMean(scores.map((entry) => entry.grades[name] ?? 0))]),
+        graderNames.map((name) => [
+          name,
+          bootstrapMean(examples.map((example) => example.grades[name]?.score ?? 0)),
+        ]),
       ),
-      jsonValid: bootstrapMean(scores.map((entry) => (entry.json ? 1 : 0))),
+      jsonValid: bootstrapMean(examples.map((example) => (parseJson(example.output) !== undefined ? 1 : 0))),
       latencyP50Ms: Number.NaN,
       outputTokensPerRequest: Number.NaN,
     },

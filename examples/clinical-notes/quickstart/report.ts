@@ -1,6 +1,5 @@
-import type { Estimate } from '../common/statistics.js';
-import { escapeHtml, reportStyle } from '../evals/report.js';
-import type { ModelColumn, QuickstartResult } from './quickstart.js';
+import { escapeHtml, formatEstimate, htmlPage, reportStyle } from '../../../src/index.js';
+import type { ModelColumn, QuickstartResult } from './result.js';
 
 export const judgeLeftOut =
   'The plan-faithfulness judge is left out: on the default model it agrees with the experts no better than chance (tailor align report plan-faithfulness).';
@@ -12,10 +11,6 @@ export const judgeLeftOut =
  */
 export function resultRows(result: QuickstartResult): string[][] {
   const { base, specialist, incumbent } = result;
-  const estimate = (value: Estimate) =>
-    Number.isNaN(value.mean)
-      ? '—'
-      : `${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`;
   const row = (label: string, pick: (column: ModelColumn) => string) => [
     label,
     pick(base),
@@ -25,10 +20,10 @@ export function resultRows(result: QuickstartResult): string[][] {
   return [
     ['', 'BASE MODEL', 'SPECIALIST', 'INCUMBENT (train outputs)'],
     ...Object.keys(base.graders).map((name) =>
-      row(name, (column) => (column.graders[name] ? estimate(column.graders[name]) : '—')),
+      row(name, (column) => (column.graders[name] ? formatEstimate(column.graders[name]) : '—')),
     ),
-    row('overall score', (column) => estimate(column.overall)),
-    row('JSON valid', (column) => estimate(column.jsonValid)),
+    row('overall score', (column) => formatEstimate(column.overall)),
+    row('JSON valid', (column) => formatEstimate(column.jsonValid)),
     // Unknown values are NaN when fresh and null once read back from the state file.
     row('latency p50', (column) =>
       known(column.latencyP50Ms) ? `${(column.latencyP50Ms / 1000).toFixed(2)} s` : '—',
@@ -55,9 +50,10 @@ export function renderQuickstartReport(result: QuickstartResult): string {
     )
     .join('');
   const excludesZero = result.comparison.difference.low > 0;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Tailor quickstart</title><style>${reportStyle}</style></head><body>
-<h1>Tailor quickstart: ${escapeHtml(result.base.label)} → llama:${escapeHtml(result.specialistName)}</h1>
+  return htmlPage({
+    title: 'Tailor quickstart',
+    style: reportStyle,
+    body: `<h1>Tailor quickstart: ${escapeHtml(result.base.label)} → llama:${escapeHtml(result.specialistName)}</h1>
 <p>The reference task (structured summaries of clinical visit notes), ${state.mode === 'quick' ? 'quick' : 'full'} size${state.rl ? ', with GRPO after SFT' : ''}, on this machine's CPU. Scores are means over the same ${result.comparison.examples} test notes with bootstrap 95% CIs.</p>
 <table><tr>${header!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>
 ${rows.map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n')}</table>
@@ -68,9 +64,8 @@ ${rows.map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`)
 <h2>Time per stage</h2>
 <table><tr><th>stage</th><th>time</th></tr>${stageRows}<tr><td><strong>total</strong></td><td>${result.totalSeconds.toFixed(0)} s</td></tr></table>
 <h2>Next</h2>
-<pre>${nextSteps(result).map(escapeHtml).join('\n')}</pre>
-</body></html>
-`;
+<pre>${nextSteps(result).map(escapeHtml).join('\n')}</pre>`,
+  });
 }
 
 /** How to use the specialist now: serve it (OpenAI-compatible) and chat with it. */
