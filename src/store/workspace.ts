@@ -10,7 +10,7 @@ import { JudgeVersionRepository } from './judge-version-repository.js';
 import { LabelRepository } from './label-repository.js';
 import { ModelCallRepository } from './model-call-repository.js';
 import { TrafficRepository } from './traffic-repository.js';
-import { type SpecialistRecord, TrainingRepository, type TrainingRunRecord } from './training-repository.js';
+import { TrainingRepository } from './training-repository.js';
 
 // Record types that callers have always imported from here.
 export type { ModelCallRecord, ModelUsageSummary } from './model-call-repository.js';
@@ -139,40 +139,5 @@ export class WorkspaceStore {
 
   close(): void {
     if (this.#database.open) this.#database.close();
-  }
-
-  // Transitional: the methods below predate the repositories and are still called from src/train, src/cli/commands/train.ts and src/quickstart, which other branches are reshaping at
-  // the same time. Each forwards to its repository; once those callers use `store.modelCalls` and
-  // `store.training`, this block goes.
-
-  startTrainingRun(run: Parameters<TrainingRepository['startRun']>[0]): void {
-    this.training.startRun(run);
-  }
-
-  finishTrainingRun(id: string, status: 'finished' | 'failed', result: unknown): void {
-    this.training.finishRun(id, status, result);
-  }
-
-  trainingRuns(): TrainingRunRecord[] {
-    return this.training.runs();
-  }
-
-  trainingRun(id: string): TrainingRunRecord | undefined {
-    return this.training.run(id);
-  }
-
-  registerSpecialist(
-    specialist: Parameters<TrainingRepository['registerSpecialist']>[0],
-    adapterPathFor: (version: number) => string,
-  ): SpecialistRecord {
-    return this.training.registerSpecialist(specialist, adapterPathFor);
-  }
-
-  specialist(name: string, version?: number): SpecialistRecord | undefined {
-    return this.training.specialist(name, version);
-  }
-
-  specialists(): SpecialistRecord[] {
-    return this.training.specialists();
   }
 }

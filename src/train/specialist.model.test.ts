@@ -85,7 +85,7 @@ describe('training a specialist on the default model', () => {
     expect(result.consistency.positions).toBeGreaterThan(100);
     expect(result.specialist).toMatchObject({ name: 'notes-sft', version: 1, base: 'smollm2-135m-instruct' });
     expect(result.specialist.lineage).toMatchObject({ method: 'sft', data: { train: { examples: 12 } } });
-    expect(workspace.store.trainingRun('notes-sft')?.status).toBe('finished');
+    expect(workspace.store.training.run('notes-sft')?.status).toBe('finished');
 
     const model = await createModel('llama:notes-sft', { config: workspace.config, store: workspace.store });
     expect(model.id).toContain(result.specialist.adapterPath);

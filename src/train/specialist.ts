@@ -91,10 +91,10 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
 
   const runId = options.name;
   const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
-  workspace.store.startTrainingRun({ id: runId, method: method.name, base: baseName, runDirectory, config });
+  workspace.store.training.startRun({ id: runId, method: method.name, base: baseName, runDirectory, config });
 
   // Continuing a specialist: same base, and its LoRA shape (the adapter is loaded into it).
-  const parent = data.initFrom ? workspace.store.specialist(data.initFrom) : undefined;
+  const parent = data.initFrom ? workspace.store.training.specialist(data.initFrom) : undefined;
   if (data.initFrom) {
     if (!parent) throw new TrainingError('not-found', `no specialist "${data.initFrom}" to start from`);
     if (parent.basePath !== basePath) {
@@ -162,7 +162,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       const path = task.data[split];
       return path ? { path, examples, sha256: fileSha256(path) } : null;
     };
-    const specialist = workspace.store.registerSpecialist(
+    const specialist = workspace.store.training.registerSpecialist(
       {
         name: options.name,
         base: baseName,
@@ -201,11 +201,11 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
       consistency,
       specialist: `${specialist.name} v${specialist.version}`,
     };
-    workspace.store.finishTrainingRun(runId, 'finished', result);
+    workspace.store.training.finishRun(runId, 'finished', result);
     return { specialist, training, consistency, runDirectory };
   } catch (error) {
     const failure: FailedTrainingRunResult = { error: (error as Error).message };
-    workspace.store.finishTrainingRun(runId, 'failed', failure);
+    workspace.store.training.finishRun(runId, 'failed', failure);
     throw error;
   } finally {
     await worker.close();

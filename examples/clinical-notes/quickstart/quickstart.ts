@@ -179,11 +179,11 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     // (c) SFT on what is left
     const curatedTask = withSplits(task, { curated: curation.curation.file });
     const train = async (name: string, method: TrainSpecialistOptions['method']) => {
-      const previous = workspace.store
+      const previous = workspace.store.training
         .specialists()
         .filter((specialist) => specialist.name === name)
         .at(-1);
-      const run = workspace.store.trainingRun(name);
+      const run = workspace.store.training.run(name);
       if (previous && run?.status === 'finished') return previous;
       const result = await trainSpecialist({
         workspace,

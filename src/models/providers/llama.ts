@@ -91,7 +91,7 @@ async function resolveLlamaReference(givenReference: LlamaModelReference, contex
   const specialist =
     findCatalogEntry(reference.model) || existsSync(reference.model)
       ? undefined
-      : context.store?.specialist(reference.model);
+      : context.store?.training.specialist(reference.model);
   if (specialist) {
     reference = {
       ...reference,

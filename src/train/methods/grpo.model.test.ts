@@ -149,7 +149,7 @@ describe('GRPO on the default model', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
-    expect(workspace.store.trainingRun('describe-grpo')?.status).toBe('failed');
+    expect(workspace.store.training.run('describe-grpo')?.status).toBe('failed');
 
     const events: Array<{ type: string; step?: number }> = [];
     const result = await trainSpecialist({ ...common, resume: true, onEvent: (event) => events.push(event) });

@@ -95,7 +95,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
         judgeFor: (reference) => judges.get(reference ?? context.config.defaultModel),
       });
       // Continuing a specialist: its base is the default unless --base says otherwise.
-      const parent = given.from ? workspace.store.specialist(given.from) : undefined;
+      const parent = given.from ? workspace.store.training.specialist(given.from) : undefined;
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
       try {
         const result = await trainSpecialist({

@@ -14,8 +14,8 @@ export function registerRunCommands(program: Command, train: Command): void {
     .description('training runs and the specialists they produced')
     .action(() =>
       inWorkspace(program.opts(), 'train list', ({ workspace, json }) => {
-        const runs = workspace.store.trainingRuns();
-        const specialists = workspace.store.specialists();
+        const runs = workspace.store.training.runs();
+        const specialists = workspace.store.training.specialists();
         if (json) printJson({ runs, specialists });
         else
           printTable(
@@ -31,11 +31,11 @@ export function registerRunCommands(program: Command, train: Command): void {
     .argument('<run>', 'run id (the specialist name)')
     .action((id: string) =>
       inWorkspace(program.opts(), 'train show', ({ workspace, json }) => {
-        const run = workspace.store.trainingRun(id);
+        const run = workspace.store.training.run(id);
         if (!run)
           throw new TailorError('not-found', `no training run "${id}"`, { hint: 'See tailor train list.' });
         const plot = writeLossPlot(run.runDirectory);
-        const specialists = workspace.store
+        const specialists = workspace.store.training
           .specialists()
           .filter((specialist) => specialist.trainingRun === id);
         if (json) {

@@ -142,16 +142,16 @@ describe('tailor train', () => {
       ['notes-running', 'sft', undefined],
     ];
     for (const [id, method, result] of runs) {
-      workspace.store.startTrainingRun({
+      workspace.store.training.startRun({
         id,
         method,
         base: 'smollm2-135m-instruct',
         runDirectory: join(root, 'runs', id),
         config: {},
       });
-      if (result) workspace.store.finishTrainingRun(id, 'error' in result ? 'failed' : 'finished', result);
+      if (result) workspace.store.training.finishRun(id, 'error' in result ? 'failed' : 'finished', result);
     }
-    workspace.store.registerSpecialist(
+    workspace.store.training.registerSpecialist(
       {
         name: 'notes-sft',
         base: 'smollm2-135m-instruct',
