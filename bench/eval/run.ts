@@ -28,9 +28,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
 import { resolveModelFile } from '../../src/models/model-files.js';
+import { openWorkspace } from '../../src/store/workspace.js';
 import { loadDataset, taskChecks } from '../../src/task/dataset.js';
 import { parseTask } from '../../src/task/task.js';
 
@@ -121,11 +121,9 @@ function tailorWorkspace(name: string, parallel: number) {
       graders: { name: string; score: { mean: number } }[];
     };
     // Tokens actually generated: the workspace's call log, cache hits excluded, minus earlier runs.
-    const database = new Database(join(directory, '.tailor/tailor.db'), { readonly: true });
-    const { total } = database
-      .prepare('SELECT coalesce(sum(output_tokens), 0) AS total FROM model_calls WHERE cached = 0')
-      .get() as { total: number };
-    database.close();
+    const workspace = openWorkspace(directory);
+    const total = workspace.store.modelCalls.decodedOutputTokens();
+    workspace.close();
     const tokens = total - generatedBefore;
     generatedBefore = total;
     return {

@@ -26,6 +26,17 @@ describe('model calls', () => {
     expect(store.modelCalls.usageByModel()).toEqual([
       { model: 'llama:x', calls: 1, cachedCalls: 0, inputTokens: 3, outputTokens: 4, costUsd: 0 },
     ]);
+    // A cache hit is counted as a call but decoded nothing.
+    store.modelCalls.record({
+      model: 'llama:x',
+      provider: 'llama',
+      inputTokens: 3,
+      outputTokens: 4,
+      latencyMs: 0,
+      costUsd: 0,
+      cached: true,
+    });
+    expect(store.modelCalls.decodedOutputTokens()).toBe(4);
     close();
   });
 });

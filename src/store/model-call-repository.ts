@@ -81,4 +81,12 @@ export class ModelCallRepository {
       )
       .all() as ModelUsageSummary[];
   }
+
+  /** Output tokens actually decoded: every call's, cache hits excluded (they cost no decoding). */
+  decodedOutputTokens(): number {
+    const row = this.#database
+      .prepare('SELECT coalesce(sum(output_tokens), 0) AS total FROM model_calls WHERE cached = 0')
+      .get() as { total: number };
+    return row.total;
+  }
 }
