@@ -22,6 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parseJsonLines } from '../common/jsonl.js';
 import { TailorError } from '../core/errors.js';
 import { type EvalRecord, loadDataset, type RecordChecks } from '../task/dataset.js';
 import type { Task } from '../task/task.js';
@@ -281,12 +282,11 @@ function recordLines(path: string): Map<string, number> {
     });
     return lines;
   }
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    // loadDataset has already rejected a file with a line that is not a JSON object.
-    const { id } = JSON.parse(line) as { id?: unknown };
-    lines.set(typeof id === 'string' || typeof id === 'number' ? String(id) : `line-${index + 1}`, index + 1);
-  });
+  // loadDataset has already rejected a file with a line that is not a JSON object.
+  for (const { line, value } of parseJsonLines(text)) {
+    const { id } = value as { id?: unknown };
+    lines.set(typeof id === 'string' || typeof id === 'number' ? String(id) : `line-${line}`, line);
+  }
   return lines;
 }
 

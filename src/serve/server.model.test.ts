@@ -12,7 +12,7 @@ import { defaultModelPath } from '../test-support/default-model.js';
 import { writeLlamaLora } from '../test-support/gguf-writer.js';
 import { createApiKey, revokeApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
-import { trafficDataset, trafficRecord } from './traffic.js';
+import { trafficRecord } from './traffic.js';
 
 // A real server on 127.0.0.1 serving the real default model, driven by the official openai client.
 let workspace: Workspace;

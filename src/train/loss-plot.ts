@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeHtml, htmlPage } from '../common/html.js';
+import { readJsonl } from '../common/jsonl.js';
 import { linearScale, linePath, svgElement } from '../common/svg.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
@@ -18,15 +19,13 @@ export interface LossPoint {
 export function writeLossPlot(runDirectory: string): string | undefined {
   const metricsFile = join(runDirectory, 'metrics.jsonl');
   if (!existsSync(metricsFile)) return undefined;
-  const lines = readFileSync(metricsFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
+  const points = readJsonl<LossPoint>(metricsFile);
   const path = join(runDirectory, 'loss.html');
   writeFileAtomic(
     path,
     renderLossCurve(
       // GRPO validates by score, not loss: those points belong to its own report.
-      lines.map((line) => JSON.parse(line) as LossPoint).filter((point) => typeof point.loss === 'number'),
+      points.filter((point) => typeof point.loss === 'number'),
       runDirectory,
     ),
   );

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseJsonLines } from '../common/jsonl.js';
 import type { ChatMessage, ChatModel } from '../core/chat-model.js';
 import { TrainingError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -25,18 +26,16 @@ export interface PreferenceRecord extends EvalRecord {
  */
 export function loadPreferencePairs(path: string, task: Pick<Task, 'variables'>): PreferenceRecord[] {
   const records = loadDataset(path, { variables: task.variables });
-  const lines = readFileSync(path, 'utf8').split('\n');
   const problems: string[] = [];
   const pairs: PreferenceRecord[] = [];
-  let recordIndex = 0;
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    const record = records[recordIndex++]!;
-    const row = JSON.parse(line) as Record<string, unknown>;
+  // loadDataset has already checked every line is a JSON object; the lines come in the same order.
+  parseJsonLines(readFileSync(path, 'utf8')).forEach(({ line, value }, recordIndex) => {
+    const record = records[recordIndex]!;
+    const row = value as Record<string, unknown>;
     const text = (field: 'chosen' | 'rejected') => {
       const value = row[field];
       if (value === undefined || value === null || value === '') {
-        problems.push(`${path}:${index + 1}: field "${field}" is missing (expected the ${field} completion)`);
+        problems.push(`${path}:${line}: field "${field}" is missing (expected the ${field} completion)`);
         return '';
       }
       return typeof value === 'string' ? value : JSON.stringify(value);
@@ -44,7 +43,7 @@ export function loadPreferencePairs(path: string, task: Pick<Task, 'variables'>)
     const chosen = text('chosen');
     const rejected = text('rejected');
     if (chosen && chosen === rejected)
-      problems.push(`${path}:${index + 1}: "chosen" and "rejected" are the same text`);
+      problems.push(`${path}:${line}: "chosen" and "rejected" are the same text`);
     pairs.push({ ...record, chosen, rejected });
   });
   if (problems.length > 0) {

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonl, toJsonl } from '../common/jsonl.js';
 import { TrainingError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { TokenizedExample } from './chat-tokens.js';
@@ -245,10 +246,8 @@ export function dataFingerprint(train: TokenizedExample[], validation: Tokenized
 /** Drop metrics past the checkpoint a resumed run restarts from, so the curve has no duplicates. */
 function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const kept = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step);
-  writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
+  const kept = readJsonl<{ step: number }>(file).filter((row) => row.step <= step);
+  writeFileAtomic(file, toJsonl(kept));
 }
 
 /** Keep the newest `keepCheckpoints` checkpoint folders (the resume point is always the newest). */

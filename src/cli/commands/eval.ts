@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ChatModel } from '../../core/chat-model.js';
 import { ConfigError } from '../../core/errors.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
-import { createModel, modelPool } from '../../models/create-model.js';
+import { modelPool } from '../../models/create-model.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import type { WorkspaceStore } from '../../store/workspace.js';
 import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import type { ChatModel } from '../../core/chat-model.js';
 import { ConfigError } from '../../core/errors.js';
-import { createModel, modelPool } from '../../models/create-model.js';
+import { modelPool } from '../../models/create-model.js';
 import { createApiKey, listApiKeys, revokeApiKey, type Scope } from '../../serve/keys.js';
 import { servedModels, startServer } from '../../serve/server.js';
 import { commandContext, inWorkspace } from '../context.js';

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readJsonl } from '../../common/jsonl.js';
 import type { ChatModel, GenerateOptions } from '../../core/chat-model.js';
 import { TrainingError } from '../../core/errors.js';
 import { type GrpoConfig, grpoConfigSchema } from '../../core/train-config.js';
@@ -462,11 +463,13 @@ function trainRows(
 ): Array<{ step: number; rewardMean?: number; monitorMean?: number; hackingFlag?: number }> {
   const file = join(runDirectory, 'metrics.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line))
-    .filter((row) => row.type === 'train');
+  return readJsonl<{
+    type: string;
+    step: number;
+    rewardMean?: number;
+    monitorMean?: number;
+    hackingFlag?: number;
+  }>(file).filter((row) => row.type === 'train');
 }
 
 function promptFingerprint(prompts: EvalRecord[], validation: EvalRecord[]): string {

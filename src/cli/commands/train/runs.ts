@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, TailorError } from '../../../core/errors.js';
+import { TailorError } from '../../../core/errors.js';
 import type { SpecialistRecord, TrainingRunRecord } from '../../../store/workspace.js';
 import { writeLossPlot } from '../../../train/loss-plot.js';
 import { methodNamed } from '../../../train/methods/index.js';
