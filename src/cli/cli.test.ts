@@ -111,7 +111,30 @@ describe('tailor CLI', () => {
     expect(runA).toMatchObject({ examples: 200, resumed: 200 });
     expect(readFileSync(runA.report, 'utf8')).toMatch(/<svg [\s\S]*<svg [\s\S]*<svg /);
 
-    const runB = JSON.parse(tailor([...args, '--graders', 'schema', '--limit', '200', '--json']).stdout);
+    const runB = JSON.parse(
+      tailor([...args, '--graders', 'schema', '--limit', '200', '--json', '--export', join(root, 'b.csv')])
+        .stdout,
+    );
+    // The outputs and grades leave the workspace without SQL: CSV from eval, JSONL from runs export.
+    const csv = readFileSync(join(root, 'b.csv'), 'utf8');
+    expect(csv.split('\r\n')[0]).toBe(
+      'run,model,id,output,score,pass,schema.score,schema.pass,schema.reason,input_tokens,output_tokens,latency_ms,cost_usd',
+    );
+    const listed = tailor(['-w', root, '--json', 'runs', 'list']);
+    expect(JSON.parse(listed.stdout).map((run: { id: string }) => run.id)).toEqual(
+      expect.arrayContaining([runA.runId, runB.runId]),
+    );
+    const exported = tailor(['-w', root, 'runs', 'export', runA.runId, '--out', join(root, 'a.jsonl')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = readFileSync(join(root, 'a.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(200);
+    expect(Object.keys(rows[0].grades).sort()).toEqual(['fields', 'medications', 'schema']);
+    const missing = tailor(['-w', root, 'runs', 'export', 'nope', '--out', join(root, 'x.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no eval run "nope"');
     const compared = tailor(['-w', root, 'compare', runA.runId, runB.runId]);
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toMatch(/200 shared examples/);

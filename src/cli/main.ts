@@ -9,6 +9,7 @@ import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerLabels } from './commands/labels.js';
 import { registerModels } from './commands/models.js';
+import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train/index.js';
 import { reportError } from './output.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerChat(program);
   registerEval(program);
+  registerRuns(program);
   registerCompare(program);
   registerTrain(program);
   registerLabels(program);

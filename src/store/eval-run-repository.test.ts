@@ -39,6 +39,12 @@ describe('eval runs', () => {
     store.evalRuns.saveResult('r2', result('e3', 'other run'));
     expect(store.evalRuns.results('r1')).toEqual([result('e1', 'one'), result('e2', 'second try')]);
     expect(store.evalRuns.results('unknown')).toEqual([]);
+    expect(store.evalRuns.list().map((run) => [run.id, run.examples])).toEqual(
+      expect.arrayContaining([
+        ['r1', 2],
+        ['r2', 1],
+      ]),
+    );
     store.close();
   });
 });

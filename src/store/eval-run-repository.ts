@@ -60,17 +60,18 @@ export class EvalRunRepository {
     const row = this.#database.prepare('SELECT * FROM eval_runs WHERE id = ?').get(id) as
       | EvalRunRow
       | undefined;
-    return row
-      ? {
-          id: row.id,
-          task: row.task,
-          model: row.model,
-          dataset: row.dataset,
-          config: JSON.parse(row.config_json),
-          createdAt: row.created_at,
-          finishedAt: row.finished_at,
-        }
-      : undefined;
+    return row ? fromRunRow(row) : undefined;
+  }
+
+  /** Every run, newest first, with how many examples it has stored. */
+  list(): Array<EvalRunRecord & { examples: number }> {
+    const rows = this.#database
+      .prepare(
+        `SELECT eval_runs.*, (SELECT COUNT(*) FROM eval_results WHERE run_id = eval_runs.id) AS examples
+         FROM eval_runs ORDER BY created_at DESC, id`,
+      )
+      .all() as Array<EvalRunRow & { examples: number }>;
+    return rows.map((row) => ({ ...fromRunRow(row), examples: row.examples }));
   }
 
   /** Stored results of a run, by example id. */
@@ -103,6 +104,18 @@ export class EvalRunRepository {
       new Date().toISOString(),
     );
   }
+}
+
+function fromRunRow(row: EvalRunRow): EvalRunRecord {
+  return {
+    id: row.id,
+    task: row.task,
+    model: row.model,
+    dataset: row.dataset,
+    config: JSON.parse(row.config_json),
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
 }
 
 interface EvalRunRow {

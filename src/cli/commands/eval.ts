@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
+import { exportFormatOf } from '../../evals/export.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
 import { modelPool } from '../../models/create-model.js';
@@ -12,6 +13,7 @@ import { loadTask } from '../../task/task.js';
 import { commandContext } from '../context.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { exportRun } from './runs.js';
 
 interface EvalOptions {
   model?: string;
@@ -25,6 +27,7 @@ interface EvalOptions {
   maxTokens: string;
   report?: string;
   baseline?: string;
+  export?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -48,6 +51,7 @@ export function registerEval(program: Command): void {
       '--report <file>',
       'also write a self-contained HTML report (default: .tailor/artifacts/eval-<run>.html)',
     )
+    .option('--export <file>', "also write the run's per-example outputs and grades (.jsonl or .csv)")
     .action(async (options: EvalOptions) => {
       const context = commandContext(program.opts());
       if (!context.workspace)
@@ -55,6 +59,8 @@ export function registerEval(program: Command): void {
           hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
         });
       const task = loadTask(context.workspace);
+      // A bad export name is refused before any model runs, not after.
+      if (options.export) exportFormatOf(options.export);
       const datasetPath = options.dataset ? resolve(options.dataset) : task.split(options.split);
       let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
       if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
@@ -110,8 +116,9 @@ export function registerEval(program: Command): void {
           options.report ?? join(context.workspace.paths.artifactsDirectory, `eval-${summary.runId}.html`),
         );
         writeFileAtomic(reportPath, renderEvalReport(summary, results, `${task.name} eval`));
+        const exported = options.export ? exportRun(store, summary.runId, options.export) : undefined;
         if (context.json) {
-          printJson({ ...summary, report: reportPath });
+          printJson({ ...summary, report: reportPath, ...(exported ? { export: exported.file } : {}) });
           return;
         }
         const ci = formatEstimate;
@@ -136,7 +143,7 @@ export function registerEval(program: Command): void {
               `\n${grader.name}: pairwise against ${baseline?.label}; position consistency ${(100 * grader.positionConsistency).toFixed(1)}% (verdicts that changed with the order count as ties)`,
             );
         process.stdout.write(
-          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}\n`,
+          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}${exported ? `\nexport: ${exported.file}` : ''}\n`,
         );
       } finally {
         await models.closeAll();
