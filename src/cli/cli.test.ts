@@ -109,6 +109,24 @@ describe('tailor CLI', () => {
     const again = tailor([...args, '--graders', 'schema,fields,medications', '--limit', '200', '--json']);
     const runA = JSON.parse(again.stdout);
     expect(runA).toMatchObject({ examples: 200, resumed: 200 });
+    // Scores by a field of the reference: the groups cover every example.
+    const grouped = JSON.parse(
+      tailor([
+        ...args,
+        '--graders',
+        'schema,fields,medications',
+        '--limit',
+        '200',
+        '--json',
+        '--by',
+        'vitals.resp_rate',
+      ]).stdout,
+    );
+    expect(grouped.groups.by).toBe('vitals.resp_rate');
+    expect(grouped.groups.scores.map((group: { group: string }) => group.group)).toContain('(none)');
+    expect(
+      grouped.groups.scores.reduce((sum: number, group: { examples: number }) => sum + group.examples, 0),
+    ).toBe(200);
     expect(readFileSync(runA.report, 'utf8')).toMatch(/<svg [\s\S]*<svg [\s\S]*<svg /);
 
     const runB = JSON.parse(

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
+import { scoresByGroup } from '../../evals/breakdown.js';
 import { exportFormatOf } from '../../evals/export.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
@@ -28,6 +29,7 @@ interface EvalOptions {
   report?: string;
   baseline?: string;
   export?: string;
+  by?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -51,6 +53,7 @@ export function registerEval(program: Command): void {
       '--report <file>',
       'also write a self-contained HTML report (default: .tailor/artifacts/eval-<run>.html)',
     )
+    .option('--by <field>', 'also score by group: a reference field (label) or an input field (input.site)')
     .option('--export <file>', "also write the run's per-example outputs and grades (.jsonl or .csv)")
     .action(async (options: EvalOptions) => {
       const context = commandContext(program.opts());
@@ -117,8 +120,14 @@ export function registerEval(program: Command): void {
         );
         writeFileAtomic(reportPath, renderEvalReport(summary, results, `${task.name} eval`));
         const exported = options.export ? exportRun(store, summary.runId, options.export) : undefined;
+        const groups = options.by ? scoresByGroup(records, results, options.by) : undefined;
         if (context.json) {
-          printJson({ ...summary, report: reportPath, ...(exported ? { export: exported.file } : {}) });
+          printJson({
+            ...summary,
+            report: reportPath,
+            ...(exported ? { export: exported.file } : {}),
+            ...(groups ? { groups: { by: options.by, scores: groups } } : {}),
+          });
           return;
         }
         const ci = formatEstimate;
@@ -137,6 +146,18 @@ export function registerEval(program: Command): void {
             ['overall', ci(summary.overall), `${(100 * summary.passRate).toFixed(1)}%`, ''],
           ],
         );
+        if (groups) {
+          process.stdout.write(`\nby ${options.by}:\n`);
+          printTable(
+            [options.by!.toUpperCase(), 'EXAMPLES', 'SCORE [95% CI]', 'PASS'],
+            groups.map((group) => [
+              group.group,
+              String(group.examples),
+              ci(group.score),
+              `${(100 * group.passRate).toFixed(1)}%`,
+            ]),
+          );
+        }
         for (const grader of summary.graders)
           if (grader.positionConsistency !== undefined)
             process.stdout.write(
