@@ -269,7 +269,7 @@ export function taskSplitSources(
  * Record id → line, by the rules `loadDataset` gives ids by (an `id` field or column, else
  * `line-<n>`). CSV lines count rows after the header, as `loadDataset`'s own messages do.
  */
-function recordLines(path: string): Map<string, number> {
+export function recordLines(path: string): Map<string, number> {
   const text = readFileSync(path, 'utf8');
   const lines = new Map<string, number>();
   if (path.toLowerCase().endsWith('.csv')) {

@@ -108,8 +108,11 @@ describe('training a specialist on the default model', () => {
     await expect(trainSpecialist({ ...common, name: 'a', trainSplit: 'test' })).rejects.toMatchObject({
       code: 'test-split-leak',
     });
-    await expect(trainSpecialist({ ...common, name: 'b', trainSplit: 'leaky' })).rejects.toThrow(
-      /1 training\/validation record\(s\) also appear in the test split \(e.g. copy\)/,
-    );
+    // Every leaked record by file and line, and the way out.
+    const leak = await trainSpecialist({ ...common, name: 'b', trainSplit: 'leaky' }).catch((error) => error);
+    expect(leak).toMatchObject({ code: 'test-split-leak' });
+    expect(leak.message).toMatch(/^1 of \d+ record\(s\) \(1 leaky\) overlap the test data/);
+    expect(leak.message).toMatch(/leaky\.jsonl:\d+ \(leaky "copy"\) overlaps .*test\.jsonl:\d+ \(test "/);
+    expect(leak.hint).toContain('tailor data decontaminate');
   });
 });
