@@ -30,6 +30,29 @@ describe('workspace', () => {
     workspace.close();
   });
 
+  it('the generated config carries a task skeleton that is valid once uncommented', () => {
+    const root = directory();
+    initWorkspace(root);
+    const text = readFileSync(join(root, 'tailor.yaml'), 'utf8');
+    const skeleton = text.slice(text.indexOf('# task:'));
+    const uncommented = skeleton
+      .split('\n')
+      .filter((line) => line.startsWith('# ') && !line.startsWith('# An example'))
+      .map((line) => line.slice(2))
+      .join('\n');
+    writeFileSync(join(root, 'tailor.yaml'), `version: 1\n${uncommented}\n`);
+    const workspace = openWorkspace(root);
+    expect(workspace.config.task).toMatchObject({
+      name: 'my-task',
+      output: { format: 'json' },
+      graders: [
+        { name: 'schema', required: true },
+        { name: 'fields', weight: 2 },
+      ],
+    });
+    workspace.close();
+  });
+
   it('fails clearly without a workspace or with a bad config', () => {
     const root = directory();
     expect(() => openWorkspace(root)).toThrow(WorkspaceError);

@@ -69,6 +69,33 @@ prices:
   "openai:gpt-4.1": { inputPerMillion: 2.0, outputPerMillion: 8.0 }
   "anthropic:claude-sonnet-4*": { inputPerMillion: 3.0, outputPerMillion: 15.0 }
   "anthropic:claude-haiku-4*": { inputPerMillion: 1.0, outputPerMillion: 5.0 }
+
+# The task: what the model is asked and how its answers are graded (docs/tutorial.md). Uncomment,
+# point data: at your JSONL files ({"id", "input": {...}, "reference": ...} per line), and run
+# \`tailor eval\`. Every folder under examples/ has a complete one.
+# task:
+#   name: my-task
+#   system: You extract the order details from a customer email.
+#   prompt: "Email:\\n{{email}}\\n\\nReply with the JSON object only."
+#   output:
+#     format: json              # json | text
+#     schema: ./schema.json     # JSON Schema of the reply (json tasks); also constrains decoding
+#   data:
+#     train: ./data/train.jsonl
+#     validation: ./data/validation.jsonl
+#     test: ./data/test.jsonl   # for the final comparison only: training never reads it
+#   graders:
+#     - name: schema
+#       type: json-schema
+#       required: true          # a failed required grader fails the example whatever the rest say
+#     - name: fields
+#       type: field-match       # per-field agreement with the reference
+#       weight: 2
+#       fields:
+#         customer: { match: exact }
+#         total: { match: numeric, tolerance: 0.01 }
+#         items: { match: set }
+# An example passes when its weighted mean score is at least 0.8 and no required grader failed.
 `;
 
 export interface InitResult {

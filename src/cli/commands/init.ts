@@ -24,6 +24,9 @@ export function registerInit(program: Command): void {
           ? `Created ${paths.configFile} and ${paths.dataDirectory}/\n`
           : `${paths.configFile} already exists; checked it and the database in ${paths.dataDirectory}/\n`,
       );
-      process.stdout.write('Next: tailor chat llama:smollm2-135m-instruct -p "Hello"\n');
+      process.stdout.write(
+        'Next: describe your task in the task: section of tailor.yaml (a commented skeleton is there), then run tailor eval.\n' +
+          'To try the default model first: tailor chat llama:smollm2-135m-instruct -p "Hello"\n',
+      );
     });
 }
