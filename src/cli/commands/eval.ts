@@ -7,6 +7,7 @@ import { exportFormatOf } from '../../evals/export.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
 import { modelPool } from '../../models/create-model.js';
+import { modelLabel } from '../../models/model-label.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import type { WorkspaceStore } from '../../store/workspace.js';
 import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';
@@ -103,7 +104,9 @@ export function registerEval(program: Command): void {
         const { summary, results } = await runEval({
           task,
           model,
-          modelLabel: options.outputs ? `outputs:${resolve(options.outputs)}` : (model?.id ?? modelReference),
+          modelLabel: options.outputs
+            ? `outputs:${resolve(options.outputs)}`
+            : modelLabel(modelReference, model?.id ?? modelReference, store),
           datasetPath,
           records,
           graders,
