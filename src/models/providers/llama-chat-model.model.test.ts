@@ -94,6 +94,28 @@ describe('llama provider on the default model', () => {
     expect(result.finishReason).toBe('stop');
   });
 
+  it('stops a sample at the first repeated key a free-form object schema lets through', async () => {
+    // An object of lists with free keys: the grammar cannot forbid a repeat, so the decoder must.
+    const schema = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };
+    const result = await model.generate(
+      [
+        {
+          role: 'user',
+          content:
+            'Copy this JSON exactly, then continue the pattern: {"city": ["Paris"], "city": ["Rome"], "city": ["Oslo"], "city": ["Lima"]',
+        },
+      ],
+      { temperature: 0, jsonSchema: schema, maxTokens: 120 },
+    );
+    const repeated = result.warnings.find((warning) => warning.includes('repeated the key'));
+    expect(repeated, result.text).toBeDefined();
+    // The sample ends on the repeated key: at most the rest of its last token follows it.
+    const key = /the key "(.*)"/.exec(repeated!)![1]!;
+    const end = result.text.lastIndexOf(`"${key}"`) + key.length + 2;
+    expect(result.text.length - end, result.text).toBeLessThanOrEqual(4);
+    expect(result.samples[0]!.outputTokens).toBeLessThan(120);
+  });
+
   it('is deterministic under a seed, and different seeds give different samples', async () => {
     const options = { temperature: 1, maxTokens: 30 };
     const first = await model.generate(ask('Invent a name for a cat.'), { ...options, seed: 42 });

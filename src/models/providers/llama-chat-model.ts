@@ -7,6 +7,7 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
+import { DuplicateKeyDetector } from '../../common/json-duplicate-keys.js';
 import type {
   ChatMessage,
   ChatModel,
@@ -164,12 +165,15 @@ export function createLlamaModel(options: LlamaModelOptions): ChatModel {
         }
       }),
     );
+    for (const [index, sample] of samples.entries())
+      if (sample.repeatedKey !== undefined)
+        warnings.push(`sample ${index} stopped where it repeated the key "${sample.repeatedKey}"`);
     const first = samples[0]!;
     return {
       model: options.id,
       text: first.text,
       finishReason: first.finishReason,
-      samples,
+      samples: samples.map(({ repeatedKey: _repeated, ...sample }) => sample),
       usage: {
         inputTokens: prompt.tokens.length,
         outputTokens: samples.reduce((sum, sample) => sum + sample.outputTokens, 0),
@@ -213,7 +217,7 @@ async function sampleOnce(
   sequence: LlamaContextSequence,
   prompt: RenderedPrompt,
   settings: SampleSettings,
-): Promise<Sample> {
+): Promise<Sample & { repeatedKey?: string }> {
   const { model } = llamaState;
   // Each call starts from an empty sequence: reusing another call's KV prefix would make results depend
   // on call order, and the tests promise that they do not.
@@ -228,6 +232,12 @@ async function sampleOnce(
   let text = '';
   let emitted = 0;
   let finishReason: FinishReason = 'stop';
+  // A grammar allows free-form keys (additionalProperties) to repeat; a small model can loop on one
+  // until the token cap. The first repeat ends the sample: what follows would be discarded by
+  // JSON.parse anyway, and the json-schema grader fails the output for it.
+  const duplicates = grammar ? new DuplicateKeyDetector() : undefined;
+  let scanned = 0;
+  let repeatedKey: string | undefined;
 
   const iterator = sequence.evaluateWithMetadata(
     prompt.tokens,
@@ -259,6 +269,14 @@ async function sampleOnce(
       finishReason = settings.stop.includes(stopFound.stop) ? 'stop-sequence' : 'stop';
       break;
     }
+    if (duplicates && text.length > scanned) {
+      const found = duplicates.push(text.slice(scanned));
+      scanned = text.length;
+      if (found) {
+        repeatedKey = found.key;
+        break;
+      }
+    }
     if (settings.onText) {
       const safe = safeLength(text, stops);
       if (safe > emitted) {
@@ -278,6 +296,7 @@ async function sampleOnce(
     finishReason,
     outputTokens: generated.length,
     ...(settings.logprobs ? { logprobs } : {}),
+    ...(repeatedKey !== undefined ? { repeatedKey } : {}),
   };
 }
 

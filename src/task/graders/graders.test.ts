@@ -33,6 +33,12 @@ describe('deterministic graders', () => {
       reason: expect.stringMatching(/\/a must be integer/),
     });
     expect(grader(context('{"a": 1'))).toMatchObject({ pass: false, reason: 'output is not valid JSON' });
+    // JSON.parse would keep the last "a" and call it valid.
+    expect(grader(context('{"a": "x", "a": 1}'))).toMatchObject({
+      score: 0,
+      pass: false,
+      reason: 'key "a" appears twice in /',
+    });
     expect(() => jsonSchemaGrader(undefined)).toThrow(GraderError);
   });
 
