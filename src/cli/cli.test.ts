@@ -106,6 +106,9 @@ describe('tailor CLI', () => {
     expect(first.stdout).toMatch(/^schema\s+0\.\d{3} \[0\.\d{3}, [01]\.\d{3}\]\s+\d+\.\d%\s+0$/m);
     expect(first.stdout).toMatch(/^medications\s+0\.\d{3}/m);
     expect(first.stdout).toMatch(/^overall\s+0\.\d{3}/m);
+    // Supplied outputs were not run here: no latency, tokens or cost printed as if measured.
+    expect(first.stdout).toContain('supplied outputs: latency, tokens and cost not measured');
+    expect(first.stdout).not.toMatch(/\$0\.0000|p50 0\.00s/);
     const again = tailor([...args, '--graders', 'schema,fields,medications', '--limit', '200', '--json']);
     const runA = JSON.parse(again.stdout);
     expect(runA).toMatchObject({ examples: 200, resumed: 200 });
@@ -130,8 +133,18 @@ describe('tailor CLI', () => {
     expect(readFileSync(runA.report, 'utf8')).toMatch(/<svg [\s\S]*<svg [\s\S]*<svg /);
 
     const runB = JSON.parse(
-      tailor([...args, '--graders', 'schema', '--limit', '200', '--json', '--export', join(root, 'b.csv')])
-        .stdout,
+      tailor([
+        ...args,
+        '--graders',
+        'schema',
+        '--limit',
+        '200',
+        '--json',
+        '--export',
+        join(root, 'b.csv'),
+        '--priced-as',
+        'openai:gpt-4.1-mini',
+      ]).stdout,
     );
     // The outputs and grades leave the workspace without SQL: CSV from eval, JSONL from runs export.
     const csv = readFileSync(join(root, 'b.csv'), 'utf8');
@@ -158,6 +171,17 @@ describe('tailor CLI', () => {
     expect(compared.stdout).toMatch(/200 shared examples/);
     expect(compared.stdout).toMatch(/score difference B − A: -?0\.\d{3} \[95% CI -?0\.\d{3}, -?0\.\d{3}\]/);
     expect(compared.stdout).toMatch(/McNemar p = /);
+    // Economics side by side: A not measured, B estimated at the API model's price.
+    expect(compared.stdout).toMatch(/^latency p50\s+not measured\s+not measured$/m);
+    expect(compared.stdout).toMatch(
+      /^cost\/1k requests\s+unknown\s+~\$0\.\d{4} \(priced as openai:gpt-4\.1-mini\)$/m,
+    );
+    expect(runB.economics).toEqual({
+      latency: 'not measured',
+      tokens: 'estimated',
+      pricedAs: 'openai:gpt-4.1-mini',
+    });
+    expect(runB.costPer1000Requests).toBeGreaterThan(0);
     const comparePage = /^report: (.*compare-.*\.html)$/m.exec(compared.stdout)?.[1];
     expect(readFileSync(comparePage!, 'utf8').match(/<circle class="point"/g)).toHaveLength(200);
     // The default model as a pairwise judge, both orders, on two pairs.

@@ -3,6 +3,7 @@ import { escapeHtml, htmlPage, reportStyle } from '../common/html.js';
 import { linearScale, svgElement } from '../common/svg.js';
 import type { PairwiseSummary } from '../task/graders/pairwise-judge.js';
 import type { Comparison, PairedExample } from './compare.js';
+import { economicsLine } from './economics.js';
 import type { EvalSummary, ExampleResult } from './runner.js';
 
 /**
@@ -28,7 +29,15 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
     'example score',
   );
   const latencies = results.map((result) => result.latencyMs / 1000);
-  const latency = histogram(latencies, 12, [0, Math.max(0.001, ...latencies)], 'latency (s)');
+  // Supplied outputs were not timed here: the panel says so instead of drawing a bar at 0 s.
+  const latency =
+    summary.economics.latency === 'measured'
+      ? histogram(latencies, 12, [0, Math.max(0.001, ...latencies)], 'latency (s)')
+      : svgElement(
+          480,
+          60,
+          '<text x="240" y="35" text-anchor="middle" class="muted">latency not measured: these outputs were supplied, not generated here</text>',
+        );
   return htmlPage({
     title,
     style: reportStyle,
@@ -36,7 +45,7 @@ export function renderEvalReport(summary: EvalSummary, results: ExampleResult[],
 <p class="muted">model ${escapeHtml(summary.model)} · ${summary.examples} examples · run ${summary.runId} · dataset ${escapeHtml(summary.dataset)}</p>
 <table><tr><th>grader</th><th>mean</th><th>95% CI</th><th>pass</th><th>errors</th></tr>${rows}
 <tr><td><b>overall</b></td><td><b>${formatNumber(summary.overall.mean)}</b></td><td>[${formatNumber(summary.overall.low)}, ${formatNumber(summary.overall.high)}]</td><td>${formatPercent(summary.passRate)}</td><td></td></tr></table>
-<p class="muted">latency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)} s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)} s · ${summary.tokensPerRequest.input.toFixed(0)} tokens in / ${summary.tokensPerRequest.output.toFixed(0)} out per request</p>
+<p class="muted">${escapeHtml(economicsLine(summary))}</p>
 <h2>Scores by grader (95% bootstrap CI)</h2>${bars}
 <h2>Distribution of example scores</h2>${scores}
 <h2>Latency</h2>${latency}`,

@@ -34,6 +34,12 @@ export interface EvalRunOptions {
   baseline?: { label: string; outputs: Map<string, string> };
   /** An example passes when its weighted score reaches this and every required grader passes. */
   passThreshold?: number;
+  /**
+   * Supplied outputs (an incumbent's) priced as the API model they stand for: tokens estimated from
+   * the prompt and output text at 4 characters a token (OpenAI's rule of thumb for English), times
+   * this price per million tokens. Without it a supplied output has no cost, not a cost of $0.
+   */
+  pricedAs?: { model: string; inputPerMillion: number; outputPerMillion: number };
   onProgress?: (progress: { done: number; total: number; resumed: number; meanScore: number }) => void;
 }
 
@@ -67,20 +73,32 @@ export interface EvalSummary {
   costPer1000Requests: number | null;
   /** LLM-judge spend, kept apart from the model under test. */
   judge: { tokensPerRequest: number; costPer1000Requests: number | null };
+  /**
+   * How latency, tokens and cost were obtained: `measured` when the model ran here; for supplied
+   * outputs latency is not measured, and tokens and cost are `estimated` (with `pricedAs`) or absent.
+   */
+  economics: {
+    latency: 'measured' | 'not measured';
+    tokens: 'measured' | 'estimated' | 'not measured';
+    pricedAs?: string;
+  };
 }
 
 /** Per-example scores of a stored run, recombined with the run's own grader configs. */
 export function loadRunResults(
   store: WorkspaceStore,
   runId: string,
-): { model: string; dataset: string; results: ExampleResult[] } | undefined {
+):
+  | { model: string; dataset: string; results: ExampleResult[]; economics: EvalSummary['economics'] }
+  | undefined {
   const run = store.evalRuns.run(runId);
   if (!run) return undefined;
-  const { graders } = run.config as StoredRunConfig;
+  const { graders, economics } = run.config as StoredRunConfig;
   const configs = graders.map((config) => ({ config }));
   return {
     model: run.model,
     dataset: run.dataset,
+    economics: economics ?? { latency: 'measured', tokens: 'measured' },
     results: store.evalRuns.results(runId).map((record) => {
       const result = fromRecord(record);
       return { ...result, ...combineGrades(configs, result.grades, 0.8) };
@@ -89,7 +107,10 @@ export function loadRunResults(
 }
 
 export function evalRunId(
-  options: Pick<EvalRunOptions, 'task' | 'modelLabel' | 'datasetPath' | 'graders' | 'maxTokens' | 'baseline'>,
+  options: Pick<
+    EvalRunOptions,
+    'task' | 'modelLabel' | 'datasetPath' | 'graders' | 'maxTokens' | 'baseline' | 'pricedAs'
+  >,
 ): string {
   const hash = createHash('sha256');
   hash.update(
@@ -105,6 +126,8 @@ export function evalRunId(
   hash.update(JSON.stringify(options.graders.map((entry) => entry.config)));
   if (options.baseline)
     hash.update(JSON.stringify([options.baseline.label, [...options.baseline.outputs].sort()]));
+  // Priced supplied outputs store their estimated cost: another price is another run.
+  if (options.pricedAs) hash.update(JSON.stringify(options.pricedAs));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -116,6 +139,7 @@ export async function runEval(
   const config: StoredRunConfig = {
     graders: options.graders.map((entry) => entry.config),
     maxTokens: options.maxTokens,
+    economics: economicsBasis(options),
   };
   evalRuns.start({
     id: runId,
@@ -160,7 +184,17 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   let output = record.output;
   let usage = { inputTokens: 0, outputTokens: 0 };
   let latencyMs = 0;
-  let costUsd: number | null = 0;
+  let costUsd: number | null = null;
+  if (output !== undefined && options.pricedAs) {
+    const prompt = promptMessages(options.task, record)
+      .map((message) => message.content)
+      .join('\n');
+    usage = { inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(output) };
+    costUsd =
+      (usage.inputTokens * options.pricedAs.inputPerMillion +
+        usage.outputTokens * options.pricedAs.outputPerMillion) /
+      1e6;
+  }
   if (output === undefined) {
     if (!options.model) throw new Error(`record ${record.id} has no output and no model was given`);
     const messages = promptMessages(options.task, record);
@@ -195,6 +229,21 @@ async function evaluateRecord(record: EvalRecord, options: EvalRunOptions): Prom
   };
 }
 
+/** How a run's latency, tokens and cost are known: measured when its model ran here. */
+function economicsBasis(options: Pick<EvalRunOptions, 'model' | 'pricedAs'>): EvalSummary['economics'] {
+  if (options.model) return { latency: 'measured', tokens: 'measured' };
+  return {
+    latency: 'not measured',
+    tokens: options.pricedAs ? 'estimated' : 'not measured',
+    ...(options.pricedAs ? { pricedAs: options.pricedAs.model } : {}),
+  };
+}
+
+/** Tokens of a text an API model would count, estimated at 4 characters a token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
 function positionConsistency(grades: GraderOutcome[]): number {
   const judged = grades.filter((grade) => typeof grade.details?.consistent === 'boolean');
   if (judged.length === 0) return Number.NaN;
@@ -205,6 +254,8 @@ function positionConsistency(grades: GraderOutcome[]): number {
 interface StoredRunConfig {
   graders: GraderConfig[];
   maxTokens: number;
+  /** Absent from runs stored before it was kept: read as measured. */
+  economics?: EvalSummary['economics'];
 }
 
 // Stored results carry grades only; score and pass are recombined from them by the caller.
@@ -267,6 +318,7 @@ function summarise(
       input: results.reduce((sum, result) => sum + result.inputTokens, 0) / count,
       output: results.reduce((sum, result) => sum + result.outputTokens, 0) / count,
     },
+    economics: economicsBasis(options),
     costPer1000Requests: costs.some((cost) => cost === null)
       ? null
       : (costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0) / count) * 1000,

@@ -31,6 +31,7 @@ export function evalSummary(estimate: Estimate, overrides: Partial<EvalSummary> 
     tokensPerRequest: { input: 10, output: 5 },
     costPer1000Requests: 0,
     judge: { tokensPerRequest: 0, costPer1000Requests: null },
+    economics: { latency: 'measured', tokens: 'measured' },
     ...overrides,
   };
 }

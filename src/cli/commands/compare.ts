@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { comparePaired } from '../../evals/compare.js';
+import { economicsRows, type RunEconomics, runEconomics } from '../../evals/economics.js';
 import { renderCompareReport } from '../../evals/report.js';
 import { loadRunResults } from '../../evals/runner.js';
 import { createModel } from '../../models/create-model.js';
@@ -10,7 +11,7 @@ import { loadDataset } from '../../task/dataset.js';
 import { GraderError, inputText } from '../../task/graders/grader.js';
 import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../task/graders/pairwise-judge.js';
 import { type CommandContext, commandContext } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, printTable } from '../output.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -78,10 +79,19 @@ export function registerCompare(program: Command): void {
               pairwise,
             }),
           );
+          // Each side's economics over the shared examples, saying what was measured and what not.
+          const shared = new Set(pairs.map((pair) => pair.exampleId));
+          const economics = [a, b].map((run) =>
+            runEconomics(
+              run.results.filter((result) => shared.has(result.exampleId)),
+              run.economics,
+            ),
+          ) as [RunEconomics, RunEconomics];
           if (context.json) {
             printJson({
               a: a.model,
               b: b.model,
+              economics: { a: economics[0], b: economics[1] },
               ...comparison,
               ...(pairwise ? { pairwise } : {}),
               report: reportPath,
@@ -104,7 +114,17 @@ export function registerCompare(program: Command): void {
                   ]
                 : []),
               `report: ${reportPath}`,
-            ].join('\n') + '\n',
+            ].join('\n') + '\n\n',
+          );
+          const rowsA = economicsRows(economics[0]);
+          const rowsB = economicsRows(economics[1]);
+          printTable(
+            ['', 'A', 'B'],
+            ['latency p50', 'tokens/request', 'cost/1k requests'].map((label, index) => [
+              label,
+              rowsA[index]!,
+              rowsB[index]!,
+            ]),
           );
         } finally {
           context.close();

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { PriceTable } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import { scoresByGroup } from '../../evals/breakdown.js';
+import { economicsLine } from '../../evals/economics.js';
 import { exportFormatOf } from '../../evals/export.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
+import { priceFor } from '../../models/call-pipeline.js';
 import { modelPool } from '../../models/create-model.js';
 import { modelLabel } from '../../models/model-label.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -31,6 +34,7 @@ interface EvalOptions {
   baseline?: string;
   export?: string;
   by?: string;
+  pricedAs?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -54,6 +58,10 @@ export function registerEval(program: Command): void {
       '--report <file>',
       'also write a self-contained HTML report (default: .tailor/artifacts/eval-<run>.html)',
     )
+    .option(
+      '--priced-as <model>',
+      'with --outputs: price the supplied outputs as this API model (tokens estimated, prices from tailor.yaml)',
+    )
     .option('--by <field>', 'also score by group: a reference field (label) or an input field (input.site)')
     .option('--export <file>', "also write the run's per-example outputs and grades (.jsonl or .csv)")
     .action(async (options: EvalOptions) => {
@@ -65,6 +73,7 @@ export function registerEval(program: Command): void {
       const task = loadTask(context.workspace);
       // A bad export name is refused before any model runs, not after.
       if (options.export) exportFormatOf(options.export);
+      const pricedAs = options.pricedAs ? supplyPrice(options, context.config.prices) : undefined;
       const datasetPath = options.dataset ? resolve(options.dataset) : task.split(options.split);
       let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
       if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
@@ -114,6 +123,7 @@ export function registerEval(program: Command): void {
           concurrency: Number(options.concurrency ?? context.config.llama.parallel),
           maxTokens: Number(options.maxTokens),
           ...(baseline ? { baseline } : {}),
+          ...(pricedAs ? { pricedAs } : {}),
           onProgress: ({ done, total, meanScore }) =>
             bar.update('eval', done, total, 'items', ` · score ${meanScore.toFixed(3)}`),
         });
@@ -167,7 +177,7 @@ export function registerEval(program: Command): void {
               `\n${grader.name}: pairwise against ${baseline?.label}; position consistency ${(100 * grader.positionConsistency).toFixed(1)}% (verdicts that changed with the order count as ties)`,
             );
         process.stdout.write(
-          `\nlatency p50 ${(summary.latencyMs.p50 / 1000).toFixed(2)}s · p95 ${(summary.latencyMs.p95 / 1000).toFixed(2)}s · tokens/request ${summary.tokensPerRequest.input.toFixed(0)} in / ${summary.tokensPerRequest.output.toFixed(0)} out · cost/1k requests ${summary.costPer1000Requests === null ? 'unknown' : `$${summary.costPer1000Requests.toFixed(4)}`}${summary.judge.tokensPerRequest > 0 ? ` · judge ${summary.judge.tokensPerRequest.toFixed(0)} tokens/request, cost/1k ${summary.judge.costPer1000Requests === null ? 'unknown' : `$${summary.judge.costPer1000Requests.toFixed(4)}`}` : ''}\nreport: ${reportPath}${exported ? `\nexport: ${exported.file}` : ''}\n`,
+          `\n${economicsLine(summary)}\nreport: ${reportPath}${exported ? `\nexport: ${exported.file}` : ''}\n`,
         );
       } finally {
         await models.closeAll();
@@ -190,4 +200,18 @@ function readBaseline(
   if (!existsSync(reference))
     throw new ConfigError(`--baseline ${reference} is neither an eval run in this workspace nor a file`);
   return { label: `outputs:${resolve(reference)}`, outputs: readOutputs(resolve(reference)) };
+}
+
+/** `--priced-as`: the price of the API model the supplied outputs stand for, from tailor.yaml. */
+function supplyPrice(options: EvalOptions, prices: PriceTable) {
+  if (!options.outputs)
+    throw new ConfigError('--priced-as prices supplied outputs: give it with --outputs', {
+      hint: 'A model that runs here is priced from its own measured tokens.',
+    });
+  const price = priceFor(prices, options.pricedAs!);
+  if (!price)
+    throw new ConfigError(`No price for ${options.pricedAs} in tailor.yaml prices`, {
+      hint: 'Add it under prices: (USD per million input and output tokens), or name a model that has one.',
+    });
+  return { model: options.pricedAs!, ...price };
 }
