@@ -19,6 +19,8 @@ const consistencySchema = z.object({
   positions: z.number(),
   base: z.object({ maxDifference: z.number(), meanDifference: z.number() }),
   adapted: z.object({ maxDifference: z.number(), meanDifference: z.number() }),
+  /** Absent from results written before the effect was measured. */
+  effect: z.object({ meanSize: z.number(), meanError: z.number() }).optional(),
   tolerance: z.number(),
   passed: z.boolean(),
 });

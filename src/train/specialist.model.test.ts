@@ -112,7 +112,7 @@ describe('training a specialist on the default model', () => {
     const leak = await trainSpecialist({ ...common, name: 'b', trainSplit: 'leaky' }).catch((error) => error);
     expect(leak).toMatchObject({ code: 'test-split-leak' });
     expect(leak.message).toMatch(/^1 of \d+ record\(s\) \(1 leaky\) overlap the test data/);
-    expect(leak.message).toMatch(/leaky\.jsonl:\d+ \(leaky "copy"\) overlaps .*test\.jsonl:\d+ \(test "/);
+    expect(leak.message).toMatch(/leaky\.jsonl:\d+ \(leaky "copy"\) overlaps .*holdout\.jsonl:\d+ \(test "/);
     expect(leak.hint).toContain('tailor data decontaminate');
   });
 });

@@ -154,7 +154,7 @@ function printSummary(result: TrainSpecialistResult, method: MethodName, extra: 
   }
   process.stdout.write(extra);
   process.stdout.write(
-    `Consistency check passed: llama.cpp vs worker mean |Δ log p| ${consistency.adapted.meanDifference.toFixed(4)} nat (max ${consistency.adapted.maxDifference.toFixed(3)}) over ${consistency.positions} tokens; base alone ${consistency.base.meanDifference.toFixed(4)}.\n`,
+    `Consistency check passed: llama.cpp vs worker mean |Δ log p| ${consistency.adapted.meanDifference.toFixed(4)} nat (max ${consistency.adapted.maxDifference.toFixed(3)}) over ${consistency.positions} tokens; base alone ${consistency.base.meanDifference.toFixed(4)}; the adapter's effect ${consistency.effect.meanSize.toFixed(3)} nat/token, matched within ${consistency.effect.meanError.toFixed(3)}.\n`,
   );
   process.stdout.write(
     `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
