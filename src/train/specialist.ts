@@ -13,6 +13,7 @@ import { createChatTokenizer } from './chat-tokens.js';
 import { assertConsistent, type ConsistencyReport, checkConsistency } from './consistency.js';
 import { fileSha256, type MethodStepEvent } from './method.js';
 import { type MethodRequest, methodFor } from './methods/index.js';
+import { claimRun, releaseRun } from './run-owner.js';
 import type { FailedTrainingRunResult, TrainingRunResult } from './run-result.js';
 import { guardTestSplit } from './test-split-guard.js';
 import type { LoopEvent, LoopResult } from './training-loop.js';
@@ -89,10 +90,6 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   const llamaModel = await loadLlamaModel(basePath, { gpu: 'off', threads });
   const inputs = data.tokenize(createChatTokenizer(llamaModel));
 
-  const runId = options.name;
-  const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
-  workspace.store.training.startRun({ id: runId, method: method.name, base: baseName, runDirectory, config });
-
   // Continuing a specialist: same base, and its LoRA shape (the adapter is loaded into it).
   const parent = data.initFrom ? workspace.store.training.specialist(data.initFrom) : undefined;
   if (data.initFrom) {
@@ -109,6 +106,16 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
 
   emit({ type: 'stage', stage: 'load-base', detail: basePath });
   const worker = await TrainingWorker.start();
+  // Recorded as running only once nothing can fail before the try below marks it finished or failed.
+  const runId = options.name;
+  const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
+  try {
+    claimRun({ id: runId, runDirectory });
+  } catch (error) {
+    await worker.close();
+    throw error;
+  }
+  workspace.store.training.startRun({ id: runId, method: method.name, base: baseName, runDirectory, config });
   try {
     await worker.create({
       base: { gguf: basePath },
@@ -208,6 +215,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
     workspace.store.training.finishRun(runId, 'failed', failure);
     throw error;
   } finally {
+    releaseRun(runDirectory);
     await worker.close();
   }
 }

@@ -3,6 +3,7 @@ import { TailorError } from '../../../core/errors.js';
 import type { SpecialistRecord, TrainingRunRecord } from '../../../store/workspace.js';
 import { writeLossPlot } from '../../../train/loss-plot.js';
 import { methodNamed } from '../../../train/methods/index.js';
+import { type RunStatus, runStatus } from '../../../train/run-owner.js';
 import { readTrainingRunResult } from '../../../train/run-result.js';
 import { inWorkspace } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
@@ -14,7 +15,8 @@ export function registerRunCommands(program: Command, train: Command): void {
     .description('training runs and the specialists they produced')
     .action(() =>
       inWorkspace(program.opts(), 'train list', ({ workspace, json }) => {
-        const runs = workspace.store.training.runs();
+        // A run whose process was killed still says running in the store: show it as interrupted.
+        const runs = workspace.store.training.runs().map((run) => ({ ...run, status: runStatus(run) }));
         const specialists = workspace.store.training.specialists();
         if (json) printJson({ runs, specialists });
         else
@@ -31,7 +33,8 @@ export function registerRunCommands(program: Command, train: Command): void {
     .argument('<run>', 'run id (the specialist name)')
     .action((id: string) =>
       inWorkspace(program.opts(), 'train show', ({ workspace, json }) => {
-        const run = workspace.store.training.run(id);
+        const stored = workspace.store.training.run(id);
+        const run = stored ? { ...stored, status: runStatus(stored) } : undefined;
         if (!run)
           throw new TailorError('not-found', `no training run "${id}"`, { hint: 'See tailor train list.' });
         const plot = writeLossPlot(run.runDirectory);
@@ -42,7 +45,9 @@ export function registerRunCommands(program: Command, train: Command): void {
           printJson({ run, specialists, lossPlot: plot });
           return;
         }
-        process.stdout.write(`${run.id}: ${run.method} on ${run.base}, ${run.status}\n`);
+        process.stdout.write(
+          `${run.id}: ${run.method} on ${run.base}, ${run.status}${run.status === 'interrupted' ? ` (its process is gone: tailor train ${run.method} --name ${run.id} --resume continues it)` : ''}\n`,
+        );
         process.stdout.write(`Folder: ${run.runDirectory}\n`);
         process.stdout.write(`Config: ${JSON.stringify(run.config)}\n`);
         for (const specialist of specialists) {
@@ -59,7 +64,10 @@ export function registerRunCommands(program: Command, train: Command): void {
  * One run's row. The best validation value is a loss for methods that validate by loss (SFT, DPO)
  * and the mean graded score for those that validate by score (GRPO): the cell says which.
  */
-function runRow(run: TrainingRunRecord, specialists: SpecialistRecord[]): string[] {
+function runRow(
+  run: Omit<TrainingRunRecord, 'status'> & { status: RunStatus },
+  specialists: SpecialistRecord[],
+): string[] {
   const { training } = readTrainingRunResult(run.result);
   const best = training?.bestValidationLoss;
   const metric = methodNamed(run.method)?.validationMetric ?? 'loss';

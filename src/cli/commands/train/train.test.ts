@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { grpoConfigSchema, sftConfigSchema } from '../../../core/train-config.js';
 import { initWorkspace, openWorkspace } from '../../../store/workspace.js';
+import { claimRun } from '../../../train/run-owner.js';
 import type { FailedTrainingRunResult, TrainingRunResult } from '../../../train/run-result.js';
 import { main } from '../../main.js';
 import { addConfigFlags, configFlags, configFromFlags } from './config-flags.js';
@@ -140,6 +142,7 @@ describe('tailor train', () => {
       ['notes-grpo', 'grpo', finished('notes-grpo', 30, 0.8125)],
       ['notes-dpo', 'dpo', { error: 'no preference pair fits in 1024 tokens' }],
       ['notes-running', 'sft', undefined],
+      ['notes-killed', 'grpo', undefined],
     ];
     for (const [id, method, result] of runs) {
       workspace.store.training.startRun({
@@ -163,6 +166,14 @@ describe('tailor train', () => {
       () => join(root, 'v1.gguf'),
     );
     workspace.close();
+    // notes-running is held by this live process; notes-killed's process is gone (SIGKILL).
+    claimRun({ id: 'notes-running', runDirectory: join(root, 'runs', 'notes-running') });
+    const killed = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(join(root, 'runs', 'notes-killed'), { recursive: true });
+    writeFileSync(
+      join(root, 'runs', 'notes-killed', 'owner.json'),
+      JSON.stringify({ pid: killed, host: hostname() }),
+    );
 
     const listed = await tailor(['-w', root, 'train', 'list']);
     expect(listed.code).toBe(0);
@@ -175,5 +186,10 @@ describe('tailor train', () => {
     );
     expect(listed.stdout).toMatch(/^notes-dpo\s+dpo\s+smollm2-135m-instruct\s+failed\s+\d{4}-/m);
     expect(listed.stdout).toMatch(/^notes-running\s+sft\s+smollm2-135m-instruct\s+running\s+\d{4}-/m);
+    expect(listed.stdout).toMatch(/^notes-killed\s+grpo\s+smollm2-135m-instruct\s+interrupted\s+\d{4}-/m);
+    const shown = await tailor(['-w', root, 'train', 'show', 'notes-killed']);
+    expect(shown.stdout).toContain(
+      'interrupted (its process is gone: tailor train grpo --name notes-killed --resume continues it)',
+    );
   });
 });
