@@ -20,6 +20,11 @@ import { summaryJsonSchema } from './schema.js';
 
 export const seed = 20261129;
 export const splitSizes = { train: 1200, validation: 200, test: 400 } as const;
+/**
+ * Production traffic: notes the incumbent answered in production, far more than anyone labelled,
+ * with its outputs and no references, as a team's request log has them.
+ */
+export const trafficSize = 3000;
 export const labelledIncumbent = 120;
 export const labelledBase = 100;
 export const exampleRoot = join(import.meta.dirname, '..');
@@ -36,7 +41,7 @@ export function generateSplits(baseSeed = seed): Record<Split, ClinicalCase[]> {
     while (splits[split].length < splitSizes[split]) {
       const id = `${split}-${String(splits[split].length + 1).padStart(4, '0')}`;
       const item = generateCase(random.fork(`case-${draw++}`), id);
-      const key = item.note.toLowerCase().replace(/\s+/g, ' ');
+      const key = noteKey(item.note);
       if (seen.has(key)) continue;
       seen.add(key);
       splits[split].push(item);
@@ -44,6 +49,31 @@ export function generateSplits(baseSeed = seed): Record<Split, ClinicalCase[]> {
   }
   return splits;
 }
+
+/**
+ * The traffic's cases, drawn after the splits from their own stream (so the splits stay as they
+ * were) and unique against every split note: a test note never arrives as traffic.
+ */
+export function generateTraffic(splits: Record<Split, ClinicalCase[]>, baseSeed = seed): ClinicalCase[] {
+  const random = new Random(baseSeed).fork('traffic');
+  const seen = new Set(
+    [...splits.train, ...splits.validation, ...splits.test].map((item) => noteKey(item.note)),
+  );
+  const traffic: ClinicalCase[] = [];
+  let draw = 0;
+  while (traffic.length < trafficSize) {
+    const item = generateCase(
+      random.fork(`case-${draw++}`),
+      `traffic-${String(traffic.length + 1).padStart(5, '0')}`,
+    );
+    if (seen.has(noteKey(item.note))) continue;
+    seen.add(noteKey(item.note));
+    traffic.push(item);
+  }
+  return traffic;
+}
+
+const noteKey = (note: string) => note.toLowerCase().replace(/\s+/g, ' ');
 
 /** A committed JSONL file of the example, parsed. */
 export function readExampleJsonl<T>(path: string): T[] {
@@ -88,6 +118,24 @@ export function buildFiles(baseSeed = seed): Map<string, string> {
   const incumbent = splits.train.map((item) => incumbentOutput(incumbentRandom.fork(item.id), item));
   files.set('incumbent/train-outputs.jsonl', toJsonl(incumbent.map((entry) => entry.record)));
   files.set('incumbent/answers.hidden.jsonl', toJsonl(incumbent.map((entry) => entry.answer)));
+  // The incumbent on the validation and test notes too, by the same seeded error process, so that
+  // specialist and incumbent are compared paired on the same notes.
+  for (const split of ['validation', 'test'] as const) {
+    const outputs = splits[split].map((item) => incumbentOutput(incumbentRandom.fork(item.id), item));
+    files.set(`incumbent/${split}-outputs.jsonl`, toJsonl(outputs.map((entry) => entry.record)));
+    files.set(`incumbent/${split}-answers.hidden.jsonl`, toJsonl(outputs.map((entry) => entry.answer)));
+  }
+  const traffic = generateTraffic(splits, baseSeed).map((item) => ({
+    item,
+    ...incumbentOutput(incumbentRandom.fork(item.id), item),
+  }));
+  files.set(
+    'production/traffic.jsonl',
+    toJsonl(
+      traffic.map(({ item, record }) => ({ id: item.id, input: { note: item.note }, output: record.output })),
+    ),
+  );
+  files.set('production/answers.hidden.jsonl', toJsonl(traffic.map(({ answer }) => answer)));
 
   const baseOutputsPath = join(exampleRoot, 'labels/base-outputs.jsonl');
   if (existsSync(baseOutputsPath)) {

@@ -7,11 +7,13 @@ import {
   type ExpertLabelRow,
   exampleRoot,
   generateSplits,
+  generateTraffic,
   labelledBase,
   labelledIncumbent,
   readExampleJsonl,
   seed,
   splitSizes,
+  trafficSize,
   verdictsByItem,
 } from './generate.js';
 import type { IncumbentAnswer, IncumbentError } from './incumbent.js';
@@ -82,30 +84,69 @@ describe('clinical-notes generator', () => {
     for (const item of splits.test) expect(seen.has(normalise(item.note)), item.id).toBe(false);
   });
 
-  it('injects incumbent errors at the documented rates, and the hidden answers are true', () => {
-    const answers = readJsonl<IncumbentAnswer>('incumbent/answers.hidden.jsonl');
-    const outputs = readJsonl<{ id: string; output: string }>('incumbent/train-outputs.jsonl');
-    expect(answers).toHaveLength(splitSizes.train);
-    const rate = (kind: IncumbentError) =>
-      answers.filter((answer) => answer.errors.includes(kind)).length / answers.length;
-    expect(rate('hallucinated-medication')).toBeGreaterThan(0.03);
-    expect(rate('wrong-dose')).toBeGreaterThan(0.03);
-    expect(rate('missed-allergy')).toBeGreaterThan(0.02);
-    expect(rate('truncated-json')).toBeGreaterThan(0.01);
-    const expectedKind: Record<IncumbentError, string> = {
-      'hallucinated-medication': 'hallucinated-medication',
-      'wrong-dose': 'wrong-dose',
-      'missed-allergy': 'missed-allergy',
-      'truncated-json': 'unparsable',
-    };
-    splits.train.forEach((item, index) => {
-      const issues = findIssues(outputs[index]!.output, item.reference);
-      const critical = issues.filter((issue) => issue.severity === 'critical').map((issue) => issue.kind);
-      const errors = answers[index]!.errors;
-      if (errors.length === 0) expect(critical, item.id).toEqual([]);
-      else if (errors.includes('truncated-json')) expect(critical).toEqual(['unparsable']);
-      else for (const error of errors) expect(critical, item.id).toContain(expectedKind[error]);
-    });
+  // Train, validation and test outputs, and the production traffic: one seeded error process.
+  const traffic = generateTraffic(splits);
+  const incumbentFiles = [
+    {
+      name: 'train',
+      cases: splits.train,
+      outputs: 'incumbent/train-outputs.jsonl',
+      answers: 'incumbent/answers.hidden.jsonl',
+    },
+    ...(['validation', 'test'] as const).map((split) => ({
+      name: split,
+      cases: splits[split],
+      outputs: `incumbent/${split}-outputs.jsonl`,
+      answers: `incumbent/${split}-answers.hidden.jsonl`,
+    })),
+    {
+      name: 'traffic',
+      cases: traffic,
+      outputs: 'production/traffic.jsonl',
+      answers: 'production/answers.hidden.jsonl',
+    },
+  ];
+  it.each(incumbentFiles)(
+    'injects incumbent errors at the documented rates on $name, and the hidden answers are true',
+    (file) => {
+      const answers = readJsonl<IncumbentAnswer>(file.answers);
+      const outputs = readJsonl<{ id: string; output: string }>(file.outputs);
+      expect(answers).toHaveLength(file.cases.length);
+      expect(outputs.map((output) => output.id)).toEqual(file.cases.map((item) => item.id));
+      const rate = (kind: IncumbentError) =>
+        answers.filter((answer) => answer.errors.includes(kind)).length / answers.length;
+      expect(rate('hallucinated-medication')).toBeGreaterThan(0.03);
+      expect(rate('wrong-dose')).toBeGreaterThan(0.03);
+      expect(rate('missed-allergy')).toBeGreaterThan(0.02);
+      expect(rate('truncated-json')).toBeGreaterThan(0.01);
+      const expectedKind: Record<IncumbentError, string> = {
+        'hallucinated-medication': 'hallucinated-medication',
+        'wrong-dose': 'wrong-dose',
+        'missed-allergy': 'missed-allergy',
+        'truncated-json': 'unparsable',
+      };
+      file.cases.forEach((item, index) => {
+        const issues = findIssues(outputs[index]!.output, item.reference);
+        const critical = issues.filter((issue) => issue.severity === 'critical').map((issue) => issue.kind);
+        const errors = answers[index]!.errors;
+        if (errors.length === 0) expect(critical, item.id).toEqual([]);
+        else if (errors.includes('truncated-json')) expect(critical).toEqual(['unparsable']);
+        else for (const error of errors) expect(critical, item.id).toContain(expectedKind[error]);
+      });
+    },
+  );
+
+  it('has production traffic: many more notes than the labelled splits, none of them a split note, no references', () => {
+    const labelled = splitSizes.train + splitSizes.validation + splitSizes.test;
+    expect(traffic.length).toBe(trafficSize);
+    expect(trafficSize).toBeGreaterThan(labelled);
+    const normalise = (note: string) => note.toLowerCase().replace(/\s+/g, ' ');
+    const splitNotes = new Set(
+      [...splits.train, ...splits.validation, ...splits.test].map((item) => normalise(item.note)),
+    );
+    for (const item of traffic) expect(splitNotes.has(normalise(item.note)), item.id).toBe(false);
+    const rows = readJsonl<Record<string, unknown>>('production/traffic.jsonl');
+    expect(Object.keys(rows[0]!).sort()).toEqual(['id', 'input', 'output']);
   });
 
   it('has expert labels from three annotators who mostly, but not always, agree', () => {
