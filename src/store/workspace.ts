@@ -83,7 +83,7 @@ prices:
 #   data:
 #     train: ./data/train.jsonl
 #     validation: ./data/validation.jsonl
-#     test: ./data/test.jsonl   # for the final comparison only: training never reads it
+#     test: ./data/held-out.jsonl  # for the final comparison only: training never reads it
 #   graders:
 #     - name: schema
 #       type: json-schema
