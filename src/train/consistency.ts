@@ -133,19 +133,22 @@ async function scoreWithLlama(
   }
 }
 
+/** Each weighted (scored) token position of the sequences: the first token has no prediction. */
+function* scoredPositions(sequences: TokenSequence[]): Generator<[row: number, index: number]> {
+  for (const [row, sequence] of sequences.entries())
+    for (const [index, weight] of sequence.weights.entries()) if (index > 0 && weight > 0) yield [row, index];
+}
+
 function differences(sequences: TokenSequence[], left: number[][], right: number[][]) {
   let count = 0;
   let sum = 0;
   let max = 0;
-  sequences.forEach((sequence, row) => {
-    sequence.weights.forEach((weight, index) => {
-      if (index === 0 || weight <= 0) return;
-      const difference = Math.abs((left[row]?.[index] ?? 0) - (right[row]?.[index] ?? 0));
-      count += 1;
-      sum += difference;
-      max = Math.max(max, difference);
-    });
-  });
+  for (const [row, index] of scoredPositions(sequences)) {
+    const difference = Math.abs((left[row]?.[index] ?? 0) - (right[row]?.[index] ?? 0));
+    count += 1;
+    sum += difference;
+    max = Math.max(max, difference);
+  }
   return { count, max, meanDifference: count > 0 ? sum / count : 0 };
 }
 
@@ -162,16 +165,13 @@ function effectAgreement(
   let count = 0;
   let size = 0;
   let error = 0;
-  sequences.forEach((sequence, row) => {
-    sequence.weights.forEach((weight, index) => {
-      if (index === 0 || weight <= 0) return;
-      const at = (table: number[][]) => table[row]?.[index] ?? 0;
-      const workerChange = at(scores.workerAdapted) - at(scores.workerBase);
-      const llamaChange = at(scores.llamaAdapted) - at(scores.llamaBase);
-      count += 1;
-      size += Math.abs(workerChange);
-      error += Math.abs(llamaChange - workerChange);
-    });
-  });
+  for (const [row, index] of scoredPositions(sequences)) {
+    const at = (table: number[][]) => table[row]?.[index] ?? 0;
+    const workerChange = at(scores.workerAdapted) - at(scores.workerBase);
+    const llamaChange = at(scores.llamaAdapted) - at(scores.llamaBase);
+    count += 1;
+    size += Math.abs(workerChange);
+    error += Math.abs(llamaChange - workerChange);
+  }
   return count > 0 ? { meanSize: size / count, meanError: error / count } : { meanSize: 0, meanError: 0 };
 }
