@@ -26,6 +26,7 @@ export {
 } from './data/curate.js';
 export { writeDataset } from './data/dataset-file.js';
 export { type Comparison, comparePaired, type PairedExample } from './evals/compare.js';
+export { economicsRows, type RunEconomics, runEconomics } from './evals/economics.js';
 export {
   type EvalRunOptions,
   type EvalSummary,
@@ -34,6 +35,7 @@ export {
   loadRunResults,
   runEval,
 } from './evals/runner.js';
+export { priceFor } from './models/call-pipeline.js';
 export { type CatalogEntry, catalog, findCatalogEntry } from './models/catalog.js';
 export { type CreateModelOptions, createModel, type ModelPool, modelPool } from './models/create-model.js';
 export { type GgufSummary, readGgufSummary } from './models/gguf-info.js';

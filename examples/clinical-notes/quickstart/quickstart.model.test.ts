@@ -32,9 +32,16 @@ describe('quickstart --quick', () => {
     expect(readFileSync(result.reportPath, 'utf8')).toContain('specialist − base');
     expect(result.specialist.overall.mean).toBeGreaterThan(result.base.overall.mean);
     expect(result.comparison.examples).toBe(10);
+    // The incumbent on the same test notes, paired; its economics estimated, never measured.
+    expect(result.versusIncumbent.examples).toBe(10);
+    expect(readFileSync(result.reportPath, 'utf8')).toContain('specialist − incumbent');
+    expect(result.incumbent.overall.mean).toBeGreaterThan(result.base.overall.mean);
+    expect(result.incumbent.latencyP50Ms).toBeNull(); // NaN, through JSON
+    expect(result.incumbent).toMatchObject({ tokensEstimated: true });
+    expect(result.incumbent.costPer1000Requests).toBeGreaterThan(0);
 
     // Every stage recorded what it made.
-    const stages = ['base-eval', 'curate', 'sft', 'specialist-eval', 'compare', 'report'];
+    const stages = ['base-eval', 'incumbent-eval', 'curate', 'sft', 'specialist-eval', 'compare', 'report'];
     expect(Object.keys(result.state.stages)).toEqual(stages);
     for (const stage of stages) {
       expect(result.state.stages[stage as keyof typeof result.state.stages]!.seconds).toBeGreaterThanOrEqual(

@@ -14,6 +14,7 @@ import {
   modelPool,
   openWorkspace,
   parseJson,
+  priceFor,
   readJsonl,
   readOutputs,
   runEval,
@@ -100,6 +101,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     : { mode: options.mode, rl: options.rl, stages: {} };
   const stages: StageName[] = [
     'base-eval',
+    'incumbent-eval',
     'curate',
     'sft',
     ...(options.rl ? (['grpo'] as const) : []),
@@ -166,14 +168,38 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       async () => ({ column: await evaluate('base-eval', workspace.config.defaultModel) }),
     );
 
-    // (b) the incumbent's outputs, graded; the failing ones are dropped
+    // (b) the incumbent's outputs on the same test notes: the model the specialist must beat, graded
+    // the same way and priced as the API model it stands for (its tokens estimated, not measured).
+    const incumbent = await stage(
+      'incumbent-eval',
+      `the incumbent's outputs on the same ${testRecords.length} test notes`,
+      async () => {
+        const outputs = readOutputs(join(options.directory, 'incumbent', 'test-outputs.jsonl'));
+        const price = priceFor(workspace.config.prices, incumbentPricedAs);
+        const { summary, results } = await runEval({
+          task,
+          model: undefined,
+          modelLabel: 'incumbent',
+          datasetPath: testPath,
+          records: testRecords.map((record) => ({ ...record, output: outputs.get(record.id) })),
+          graders,
+          store: workspace.store,
+          concurrency: 1,
+          maxTokens: size.maxTokens,
+          ...(price ? { pricedAs: { model: incumbentPricedAs, ...price } } : {}),
+        });
+        return { column: column('incumbent (test outputs)', summary, results) };
+      },
+    );
+
+    // (c) the incumbent's train outputs, graded; the failing ones are dropped
     const curation = await stage('curate', "grading the incumbent's 1,200 train outputs", async () => {
-      const { incumbentColumn, ...result } = await curateIncumbent(task, graders, options.directory);
+      const result = await curateIncumbent(task, graders, options.directory);
       emit({
         type: 'note',
         text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones`,
       });
-      return { curation: result, incumbent: incumbentColumn };
+      return { curation: result };
     });
 
     // (c) SFT on what is left
@@ -279,22 +305,27 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // (f) paired statistics
     const compared = await stage('compare', 'paired bootstrap, sign and McNemar tests', async () => {
-      const [a, b] = [base.column as ModelColumn, specialist.column as ModelColumn].map((entry) =>
-        perExample(workspace, entry.runId, new Set(testRecords.map((record) => record.id))),
-      ) as [Map<string, { score: number; pass: boolean }>, Map<string, { score: number; pass: boolean }>];
-      const pairs = [...a]
-        .filter(([id]) => b.has(id))
-        .map(([id, left]) => {
-          const right = b.get(id)!;
-          return {
-            exampleId: id,
-            scoreA: left.score,
-            scoreB: right.score,
-            passA: left.pass,
-            passB: right.pass,
-          };
-        });
-      return { comparison: comparePaired(pairs) };
+      const ids = new Set(testRecords.map((record) => record.id));
+      const paired = (a: ModelColumn, b: ModelColumn) => {
+        const left = perExample(workspace, a.runId, ids);
+        const right = perExample(workspace, b.runId, ids);
+        return comparePaired(
+          [...left]
+            .filter(([id]) => right.has(id))
+            .map(([id, scoreA]) => ({
+              exampleId: id,
+              scoreA: scoreA.score,
+              scoreB: right.get(id)!.score,
+              passA: scoreA.pass,
+              passB: right.get(id)!.pass,
+            })),
+        );
+      };
+      const specialistColumn = specialist.column as ModelColumn;
+      return {
+        comparison: paired(base.column as ModelColumn, specialistColumn),
+        versusIncumbent: paired(incumbent.column as ModelColumn, specialistColumn),
+      };
     });
 
     const totalSeconds = Object.values(state.stages).reduce((sum, entry) => sum + (entry?.seconds ?? 0), 0);
@@ -302,8 +333,9 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       state,
       base: base.column as ModelColumn,
       specialist: specialist.column as ModelColumn,
-      incumbent: curation.incumbent as ModelColumn,
+      incumbent: incumbent.column as ModelColumn,
       comparison: compared.comparison as Comparison,
+      versusIncumbent: compared.versusIncumbent as Comparison,
       curation: curation.curation as CurationResult,
       specialistName: finalName,
       reportPath: join(options.directory, 'report.html'),
@@ -359,7 +391,7 @@ async function curateIncumbent(
   task: Task,
   graders: TaskGrader[],
   directory: string,
-): Promise<CurationResult & { incumbentColumn: ModelColumn }> {
+): Promise<CurationResult> {
   const train = loadDataset(task.data.train!, taskChecks(task));
   const outputs = readOutputs(join(directory, 'incumbent', 'train-outputs.jsonl'));
   const curation = await curate({ graders, records: train, outputs, outputFormat: task.output.format });
@@ -380,7 +412,6 @@ async function curateIncumbent(
     if (bad && !example.kept) knownBadCaught += 1;
     if (!bad && !example.kept) goodDropped += 1;
   }
-  const { examples } = curation;
   return {
     incumbentOutputs: curation.counts.outputs,
     kept: curation.counts.kept,
@@ -389,32 +420,25 @@ async function curateIncumbent(
     knownBadCaught,
     goodDropped,
     file,
-    incumbentColumn: {
-      label: 'incumbent (its train outputs)',
-      runId: '',
-      overall: bootstrapMean(examples.map((example) => example.score)),
-      graders: Object.fromEntries(
-        graderNames.map((name) => [
-          name,
-          bootstrapMean(examples.map((example) => example.grades[name]?.score ?? 0)),
-        ]),
-      ),
-      jsonValid: bootstrapMean(examples.map((example) => (parseJson(example.output) !== undefined ? 1 : 0))),
-      latencyP50Ms: Number.NaN,
-      outputTokensPerRequest: Number.NaN,
-    },
   };
 }
 
+/** The API model the incumbent stands for; its price is in the example's tailor.yaml. */
+const incumbentPricedAs = 'openai:gpt-4.1-mini';
+
 function column(label: string, summary: EvalSummary, results: ExampleResult[]): ModelColumn {
+  const measured = summary.economics.latency === 'measured';
   return {
     label,
     runId: summary.runId,
     overall: summary.overall,
     graders: Object.fromEntries(summary.graders.map((grader) => [grader.name, grader.score])),
     jsonValid: bootstrapMean(results.map((result) => (parseJson(result.output) !== undefined ? 1 : 0))),
-    latencyP50Ms: summary.latencyMs.p50,
+    // Supplied outputs were not timed here; their tokens and cost are estimates at an API price.
+    latencyP50Ms: measured ? summary.latencyMs.p50 : Number.NaN,
     outputTokensPerRequest: summary.tokensPerRequest.output,
+    tokensEstimated: summary.economics.tokens === 'estimated',
+    costPer1000Requests: summary.costPer1000Requests,
   };
 }
 

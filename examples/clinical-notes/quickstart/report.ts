@@ -18,7 +18,7 @@ export function resultRows(result: QuickstartResult): string[][] {
     pick(incumbent),
   ];
   return [
-    ['', 'BASE MODEL', 'SPECIALIST', 'INCUMBENT (train outputs)'],
+    ['', 'BASE MODEL', 'SPECIALIST', 'INCUMBENT'],
     ...Object.keys(base.graders).map((name) =>
       row(name, (column) => (column.graders[name] ? formatEstimate(column.graders[name]) : '—')),
     ),
@@ -29,15 +29,34 @@ export function resultRows(result: QuickstartResult): string[][] {
       known(column.latencyP50Ms) ? `${(column.latencyP50Ms / 1000).toFixed(2)} s` : '—',
     ),
     row('output tokens/request', (column) =>
-      known(column.outputTokensPerRequest) ? column.outputTokensPerRequest.toFixed(0) : '—',
+      known(column.outputTokensPerRequest)
+        ? `${column.tokensEstimated ? '~' : ''}${column.outputTokensPerRequest.toFixed(0)}`
+        : '—',
+    ),
+    row('cost/1k requests', (column) =>
+      known(column.costPer1000Requests)
+        ? `${column.tokensEstimated ? '~' : ''}$${column.costPer1000Requests.toFixed(4)}`
+        : '—',
     ),
   ];
 }
 
+/** Under the table: what the `~` and the dashes mean. */
+export const economicsNote =
+  "Latency is measured here for the models that ran here; the incumbent's outputs were supplied, so its latency is not measured and its tokens and cost (~) are estimated at 4 characters a token and priced as openai:gpt-4.1-mini. The local models' cost is $0 (no API).";
+
 export function comparisonLine(result: QuickstartResult): string {
-  const { comparison } = result;
+  return pairedLine('specialist − base', result.comparison);
+}
+
+/** The comparison that matters: the specialist against the model it would replace, same notes. */
+export function incumbentLine(result: QuickstartResult): string {
+  return pairedLine('specialist − incumbent', result.versusIncumbent);
+}
+
+function pairedLine(label: string, comparison: QuickstartResult['comparison']): string {
   const { difference } = comparison;
-  return `specialist − base: ${difference.mean.toFixed(3)} [95% CI ${difference.low.toFixed(3)}, ${difference.high.toFixed(3)}] over ${comparison.examples} paired test examples; wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties}; sign test p = ${comparison.signTestP.toPrecision(3)}`;
+  return `${label}: ${difference.mean.toFixed(3)} [95% CI ${difference.low.toFixed(3)}, ${difference.high.toFixed(3)}] over ${comparison.examples} paired test examples; wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties}; sign test p = ${comparison.signTestP.toPrecision(3)}`;
 }
 
 export function renderQuickstartReport(result: QuickstartResult): string {
@@ -58,7 +77,8 @@ export function renderQuickstartReport(result: QuickstartResult): string {
 <table><tr>${header!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>
 ${rows.map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n')}</table>
 <p><strong>${escapeHtml(comparisonLine(result))}</strong> — ${excludesZero ? 'the specialist is better, and the interval excludes zero.' : 'the interval does not exclude zero: more steps or data are needed.'}</p>
-<p class="muted">${escapeHtml(judgeLeftOut)} The incumbent's column grades its outputs on the train split (its test outputs are not shipped), so it is a reference point, not a paired comparison.</p>
+<p><strong>${escapeHtml(incumbentLine(result))}</strong> — ${result.versusIncumbent.difference.low > 0 ? 'the specialist beats the incumbent, and the interval excludes zero.' : result.versusIncumbent.difference.high < 0 ? 'the incumbent is still better: the specialist does not yet replace it.' : 'the interval includes zero: no difference shown either way.'}</p>
+<p class="muted">${escapeHtml(judgeLeftOut)} ${escapeHtml(economicsNote)}</p>
 <h2>Curating the incumbent's outputs</h2>
 <p>${curation.incumbentOutputs} incumbent outputs graded against the references; ${curation.kept} kept for training, ${curation.dropped} dropped. Of the ${curation.knownBad} outputs known to be wrong (hallucinated or missed medications, wrong doses, truncated JSON), the graders caught ${curation.knownBadCaught} (${((100 * curation.knownBadCaught) / Math.max(1, curation.knownBad)).toFixed(1)}%); ${curation.goodDropped} good outputs were dropped along with them.</p>
 <h2>Time per stage</h2>

@@ -6,7 +6,15 @@ import type { Comparison, Estimate } from '../../../src/index.js';
  */
 export type QuickstartMode = 'full' | 'quick';
 
-export type StageName = 'base-eval' | 'curate' | 'sft' | 'grpo' | 'specialist-eval' | 'compare' | 'report';
+export type StageName =
+  | 'base-eval'
+  | 'incumbent-eval'
+  | 'curate'
+  | 'sft'
+  | 'grpo'
+  | 'specialist-eval'
+  | 'compare'
+  | 'report';
 
 export type QuickstartEvent =
   | { type: 'stage'; index: number; total: number; stage: StageName; detail: string; skipped: boolean }
@@ -32,6 +40,10 @@ export interface ModelColumn {
   jsonValid: Estimate;
   latencyP50Ms: number;
   outputTokensPerRequest: number;
+  /** True when the tokens (and so the cost) are estimated, not counted: supplied outputs. */
+  tokensEstimated: boolean;
+  /** USD per 1000 requests; null when unknown (a model without a price). */
+  costPer1000Requests: number | null;
 }
 
 export interface QuickstartState {
@@ -44,9 +56,12 @@ export interface QuickstartResult {
   state: QuickstartState;
   base: ModelColumn;
   specialist: ModelColumn;
-  /** The incumbent's outputs on the train split, graded the same way (its test outputs are not shipped). */
+  /** The incumbent's outputs on the same test notes, graded the same way. */
   incumbent: ModelColumn;
+  /** Specialist against the base model, paired on the test notes. */
   comparison: Comparison;
+  /** Specialist against the incumbent, paired on the same notes: the comparison that matters. */
+  versusIncumbent: Comparison;
   curation: CurationResult;
   specialistName: string;
   reportPath: string;

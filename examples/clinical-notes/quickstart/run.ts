@@ -14,7 +14,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { disposeLlamaRuntime, ProgressBar, printJson, printTable, reportError } from '../../../src/index.js';
 import { runQuickstart } from './quickstart.js';
-import { comparisonLine, judgeLeftOut, nextSteps, resultRows } from './report.js';
+import {
+  comparisonLine,
+  economicsNote,
+  incumbentLine,
+  judgeLeftOut,
+  nextSteps,
+  resultRows,
+} from './report.js';
 
 const usage =
   'usage: node --import tsx examples/clinical-notes/quickstart/run.ts [--dir <path>] [--quick] [--rl] [--threads <n>] [--json]';
@@ -68,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     printTable(resultRows(result)[0]!, resultRows(result).slice(1));
     const { curation } = result;
     process.stdout.write(
-      `\n${comparisonLine(result)}\n` +
+      `\n${comparisonLine(result)}\n${incumbentLine(result)}\n${economicsNote}\n` +
         `curation: kept ${curation.kept} of ${curation.incumbentOutputs} incumbent outputs; caught ${curation.knownBadCaught} of ${curation.knownBad} known-bad ones, dropped ${curation.goodDropped} good ones\n` +
         `${judgeLeftOut}\n\nreport: ${result.reportPath}\n\nNext:\n${nextSteps(result)
           .map((line) => `  ${line}`)
