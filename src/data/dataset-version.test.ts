@@ -13,6 +13,7 @@ import {
   readDataCard,
   resolveDataset,
   saveDatasetVersion,
+  taskWithTrainingData,
 } from './dataset-version.js';
 
 let open: Workspace[] = [];
@@ -199,5 +200,23 @@ describe('a dataset file given by path', () => {
     writeFileSync(file, readFileSync(task.data.train!, 'utf8'));
     const { version } = dedupDataset({ workspace, task, input: resolveDataset(workspace, file, task) });
     expect(version).toMatchObject({ name: 'extra-deduped', parentId: null, source: `file ${file}` });
+  });
+});
+
+describe('taskWithTrainingData', () => {
+  it("puts a version's records where the train split was; a split stays itself", () => {
+    const { workspace, task } = setUp();
+    const { version } = dedupDataset({ workspace, task, input: resolveDataset(workspace, 'train', task) });
+    const byId = taskWithTrainingData(workspace, task, version.id);
+    expect(byId.trainSplit).toBe(`data:${version.id}`);
+    expect(byId.task.split(byId.trainSplit)).toBe(version.path);
+    expect(byId.task.data.validation).toBe(task.data.validation);
+    expect(taskWithTrainingData(workspace, task, 'train-deduped').task.split(byId.trainSplit)).toBe(
+      version.path,
+    );
+    expect(taskWithTrainingData(workspace, task, 'test')).toMatchObject({ task, trainSplit: 'test' });
+    expect(() => taskWithTrainingData(workspace, task, 'ds-unknown')).toThrow(
+      /no dataset version.*"ds-unknown"/,
+    );
   });
 });

@@ -17,7 +17,7 @@ import { ConfigError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { DatasetVersionRecord, WorkspacePaths, WorkspaceStore } from '../store/workspace.js';
 import { type EvalRecord, referenceText } from '../task/dataset.js';
-import type { Task } from '../task/task.js';
+import { type Task, withSplits } from '../task/task.js';
 import { datasetJsonl } from './dataset-file.js';
 
 const operationSchema = z.object({
@@ -169,6 +169,23 @@ export function resolveDataset(
       hint: `tailor data list shows the versions${splits.length > 0 ? `; the task's splits are ${splits.join(', ')}` : ''}.`,
     },
   );
+}
+
+/**
+ * A task whose training split is the dataset `reference` names (`tailor train … --data`): the task's
+ * own split when it names one (so `--data test` meets the test split's refusal by name), else the
+ * dataset added as a split named after the version or file. Everything else about the task, its
+ * validation split included, stays as it is, and the test-split guard reads the new split's records.
+ */
+export function taskWithTrainingData(
+  workspace: { store: WorkspaceStore; paths: WorkspacePaths },
+  task: Task,
+  reference: string,
+): { task: Task; trainSplit: string; dataset: ResolvedDataset } {
+  const dataset = resolveDataset(workspace, reference, task);
+  if (dataset.split !== undefined) return { task, trainSplit: dataset.split, dataset };
+  const trainSplit = `data:${dataset.version?.id ?? dataset.name}`;
+  return { task: withSplits(task, { [trainSplit]: dataset.path }), trainSplit, dataset };
 }
 
 /** The data card's Markdown, for `tailor data show`. */
