@@ -10,6 +10,7 @@ import { type EvalRecord, loadDataset, taskChecks } from '../task/dataset.js';
 import type { Task, TaskGrader } from '../task/task.js';
 import { type Curation, curate } from './curate.js';
 import {
+  type DatasetOperation,
   type DatasetVersion,
   type DroppedExample,
   type ResolvedDataset,
@@ -40,6 +41,8 @@ export interface StepResult {
   version: DatasetVersion;
   /** False when these very records were already a version (then that version is returned as it was). */
   created: boolean;
+  /** What this step did; the version's last operation only when `created`. */
+  operation: DatasetOperation;
 }
 
 /** A step kept nothing: an empty version would train nothing, so none is written. */
@@ -69,13 +72,14 @@ function saveStep(
         .map(([reason, count]) => `${reason} ${count}`)
         .join(', ') || 'it had no records',
     );
-  return saveDatasetVersion(context.workspace.store, context.workspace.paths, {
+  const saved = saveDatasetVersion(context.workspace.store, context.workspace.paths, {
     ...version,
     name: context.name ?? `${context.input.name}-${suffix}`,
     // A version made from a version keeps the first source; its parent says which version it was.
     source: version.source ?? context.input.version?.source ?? context.input.description,
     ...(context.input.version ? { parent: context.input.version } : {}),
   });
+  return { ...saved, operation };
 }
 
 const positive = (counts: Record<string, number>) =>
