@@ -24,7 +24,30 @@ export {
   curate,
   type DropReason,
 } from './data/curate.js';
-export { writeDataset } from './data/dataset-file.js';
+export { datasetJsonl, writeDataset } from './data/dataset-file.js';
+export {
+  type CurateStepOptions,
+  curateDataset,
+  type DedupStepOptions,
+  decontaminateDataset,
+  dedupDataset,
+  EmptyDatasetError,
+  type StepContext,
+  type StepResult,
+} from './data/dataset-steps.js';
+export {
+  type DatasetOperation,
+  type DatasetVersion,
+  type DroppedExample,
+  datasetVersionId,
+  listDatasetVersions,
+  type ResolvedDataset,
+  readDataCard,
+  resolveDataset,
+  type SaveDatasetVersionOptions,
+  saveDatasetVersion,
+  taskWithTrainingData,
+} from './data/dataset-version.js';
 export { type Comparison, comparePaired, type PairedExample } from './evals/compare.js';
 export { economicsRows, type RunEconomics, runEconomics } from './evals/economics.js';
 export {

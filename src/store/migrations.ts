@@ -152,4 +152,21 @@ export const migrations: Migration[] = [
       CREATE INDEX traffic_by_model ON traffic(model, created_at);
     `,
   },
+  {
+    version: 6,
+    name: 'dataset versions',
+    sql: `
+      CREATE TABLE dataset_versions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        parent_id TEXT REFERENCES dataset_versions(id),
+        operations_json TEXT NOT NULL,
+        record_count INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX dataset_versions_by_name ON dataset_versions(name);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import { WorkspaceError } from '../core/errors.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { DatasetVersionRepository } from './dataset-version-repository.js';
 import { EvalRunRepository } from './eval-run-repository.js';
 import { JudgeVersionRepository } from './judge-version-repository.js';
 import { LabelRepository } from './label-repository.js';
@@ -13,6 +14,7 @@ import { TrafficRepository } from './traffic-repository.js';
 import { TrainingRepository } from './training-repository.js';
 
 // Record types that callers have always imported from here.
+export type { DatasetVersionRecord } from './dataset-version-repository.js';
 export type { ModelCallRecord, ModelUsageSummary } from './model-call-repository.js';
 export type { SpecialistRecord, TrainingRunRecord } from './training-repository.js';
 
@@ -26,6 +28,8 @@ export interface WorkspacePaths {
   dataDirectory: string;
   databaseFile: string;
   artifactsDirectory: string;
+  /** Dataset versions: `<id>.jsonl` with its data card `<id>.md` and `<id>.html`. */
+  datasetsDirectory: string;
 }
 
 export function workspacePaths(root: string): WorkspacePaths {
@@ -37,6 +41,7 @@ export function workspacePaths(root: string): WorkspacePaths {
     dataDirectory,
     databaseFile: join(dataDirectory, 'tailor.db'),
     artifactsDirectory: join(dataDirectory, 'artifacts'),
+    datasetsDirectory: join(dataDirectory, 'datasets'),
   };
 }
 
@@ -144,6 +149,7 @@ export class WorkspaceStore {
   readonly apiKeys: ApiKeyRepository;
   readonly traffic: TrafficRepository;
   readonly training: TrainingRepository;
+  readonly datasetVersions: DatasetVersionRepository;
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -154,6 +160,7 @@ export class WorkspaceStore {
     this.apiKeys = new ApiKeyRepository(database);
     this.traffic = new TrafficRepository(database);
     this.training = new TrainingRepository(database);
+    this.datasetVersions = new DatasetVersionRepository(database);
   }
 
   /**

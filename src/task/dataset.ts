@@ -158,12 +158,12 @@ const prefixed = (field: string, validate: ValidateFunction) =>
     .map((error) => `${field}${error.instancePath.replaceAll('/', '.')} ${error.message}`)
     .join('; ');
 
-function finish(path: string, records: EvalRecord[], problems: string[]): EvalRecord[] {
+function finish(path: string, records: EvalRecord[], problems: string[], what = 'Dataset'): EvalRecord[] {
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
     if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
     throw new DatasetError(
-      `Dataset ${path} has ${problems.length} invalid line(s):\n  ${shown.join('\n  ')}`,
+      `${what} ${path} has ${problems.length} invalid line(s):\n  ${shown.join('\n  ')}`,
     );
   }
   return records;
@@ -261,12 +261,14 @@ export function readOutputs(path: string): Map<string, string> {
   const problems: string[] = [];
   for (const { line, value, error } of parseJsonLines(text)) {
     const row = value as { id?: unknown; output?: unknown } | null;
-    if (error !== undefined) problems.push(`${path}:${line}: not JSON`);
-    else if (typeof row?.output !== 'string')
+    if (error !== undefined) problems.push(`${path}:${line}: not JSON (${error})`);
+    else if (typeof row?.id !== 'string' && typeof row?.id !== 'number')
+      problems.push(`${path}:${line}: field "id" must be a string or number (the record the output answers)`);
+    else if (typeof row.output !== 'string')
       problems.push(`${path}:${line}: field "output" must be a string`);
     else outputs.set(String(row.id), row.output);
   }
-  finish(path, [], problems);
+  finish(path, [], problems, 'Outputs file');
   return outputs;
 }
 

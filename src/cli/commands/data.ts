@@ -2,13 +2,26 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toJsonl } from '../../common/jsonl.js';
 import { ConfigError } from '../../core/errors.js';
+import {
+  curateDataset,
+  decontaminateDataset,
+  dedupDataset,
+  type StepContext,
+  type StepResult,
+} from '../../data/dataset-steps.js';
+import { listDatasetVersions, readDataCard, resolveDataset } from '../../data/dataset-version.js';
+import { modelPool } from '../../models/create-model.js';
 import { trafficDataset } from '../../serve/traffic.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
-import { inWorkspace } from '../context.js';
-import { printJson } from '../output.js';
+import { readOutputs } from '../../task/dataset.js';
+import { loadTask } from '../../task/task.js';
+import { inWorkspace, type WorkspaceContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
 
 export function registerData(program: Command): void {
-  const data = program.command('data').description('datasets from what the workspace has seen');
+  const data = program
+    .command('data')
+    .description('dataset versions: curate, dedup, decontaminate, list, show; import captured traffic');
   data
     .command('import')
     .description(
@@ -42,4 +55,184 @@ export function registerData(program: Command): void {
         else process.stdout.write(`${out}: ${records.length} records\n`);
       }),
     );
+
+  data
+    .command('curate')
+    .description(
+      "grade outputs with the task's graders against their records; keep what passes as a new version",
+    )
+    .requiredOption(
+      '--outputs <file>',
+      "JSONL of {id, output}: an incumbent's log, a teacher's samples, traffic",
+    )
+    .option(
+      '--from <dataset>',
+      'the records the outputs answer: a version (id or name), a split or a file',
+      'train',
+    )
+    .option('--grader <name>', "grade with this grader (repeat; default: all of the task's)", collect, [])
+    .option(
+      '--min <grader=score>',
+      'keep only outputs this grader scores at least this (repeat)',
+      collect,
+      [],
+    )
+    .option('--name <name>', "the new version's name (default: <input>-curated)")
+    .action((options: { outputs: string; from: string; grader: string[]; min: string[]; name?: string }) =>
+      inWorkspace(program.opts(), 'data curate', async (context) => {
+        const step = stepContext(context, options);
+        // Read every line before grading anything: a bad line fails with nothing written.
+        const outputsPath = resolve(options.outputs);
+        const outputs = readOutputs(outputsPath);
+        const minimumScores = parseMinimumScores(options.min);
+        const judges = modelPool({ config: context.config, store: context.workspace.store });
+        try {
+          const graders = await step.task.createGraders({
+            ...(options.grader.length > 0 ? { select: options.grader } : {}),
+            judgeFor: (reference) => judges.get(reference ?? context.config.defaultModel),
+          });
+          const result = await curateDataset({ ...step, outputs, outputsPath, graders, minimumScores });
+          const { counts } = result.curation;
+          printStep(context, result, {
+            counts,
+            notes:
+              counts.outputsWithoutRecord > 0
+                ? [`${counts.outputsWithoutRecord} output(s) matched no record`]
+                : [],
+          });
+        } finally {
+          await judges.closeAll();
+        }
+      }),
+    );
+
+  data
+    .command('dedup')
+    .description('drop exact and near-duplicate records (MinHash/LSH over their own words) as a new version')
+    .option('--from <dataset>', 'a version (id or name), a split or a file', 'train')
+    .option('--threshold <similarity>', 'estimated Jaccard similarity that makes a near duplicate', '0.8')
+    .option('--name <name>', "the new version's name (default: <input>-deduped)")
+    .action((options: { from: string; threshold: string; name?: string }) =>
+      inWorkspace(program.opts(), 'data dedup', (context) => {
+        const threshold = Number(options.threshold);
+        if (!(threshold > 0 && threshold <= 1))
+          throw new ConfigError(
+            `--threshold must be a number above 0 and at most 1, not "${options.threshold}"`,
+          );
+        printStep(context, dedupDataset({ ...stepContext(context, options), threshold }));
+      }),
+    );
+
+  data
+    .command('decontaminate')
+    .description(
+      "drop records that overlap the task's validation or test split (word n-grams) as a new version",
+    )
+    .option('--from <dataset>', 'a version (id or name), a split or a file', 'train')
+    .option('--name <name>', "the new version's name (default: <input>-decontaminated)")
+    .action((options: { from: string; name?: string }) =>
+      inWorkspace(program.opts(), 'data decontaminate', (context) => {
+        printStep(context, decontaminateDataset(stepContext(context, options)));
+      }),
+    );
+
+  data
+    .command('list')
+    .description('list the dataset versions')
+    .action(() =>
+      inWorkspace(program.opts(), 'data list', (context) => {
+        const versions = listDatasetVersions(context.workspace.store, context.workspace.paths);
+        if (context.json) {
+          printJson(versions);
+          return;
+        }
+        if (versions.length === 0) {
+          process.stdout.write(
+            'No dataset versions yet: tailor data curate, dedup or decontaminate make them.\n',
+          );
+          return;
+        }
+        printTable(
+          ['ID', 'NAME', 'RECORDS', 'OPERATIONS', 'CREATED'],
+          versions.map((version) => [
+            version.id,
+            version.name,
+            String(version.recordCount),
+            version.operations.map((operation) => operation.op).join(' → '),
+            version.createdAt.replace('T', ' ').slice(0, 19),
+          ]),
+        );
+      }),
+    );
+
+  data
+    .command('show')
+    .description("a dataset version's data card: counts, lengths, operations, what was dropped and why")
+    .argument('<version>', 'a version id or name')
+    .action((reference: string) =>
+      inWorkspace(program.opts(), 'data show', (context) => {
+        const { version } = resolveDataset(context.workspace, reference);
+        if (!version)
+          throw new ConfigError(`"${reference}" is a file, not a dataset version`, {
+            hint: 'tailor data list shows the versions.',
+          });
+        if (context.json) printJson({ ...version, card: readDataCard(version) });
+        else process.stdout.write(`${readDataCard(version)}\nHTML card: ${version.htmlPath}\n`);
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The task and the input a step reads, from `--from` and `--name`. */
+function stepContext(context: WorkspaceContext, options: { from: string; name?: string }): StepContext {
+  const task = loadTask(context.workspace);
+  return {
+    workspace: context.workspace,
+    task,
+    input: resolveDataset(context.workspace, options.from, task),
+    ...(options.name ? { name: options.name } : {}),
+  };
+}
+
+/** `--min schema=1 --min fields=0.8` as grader → least score; an unknown grader is curate's to report. */
+function parseMinimumScores(values: readonly string[]): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const value of values) {
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    const score = Number(match?.[2]);
+    if (!match || Number.isNaN(score))
+      throw new ConfigError(`--min expects <grader>=<score> with a number, not "${value}"`, {
+        hint: 'e.g. --min fields=0.8',
+      });
+    scores[match[1]!.trim()] = score;
+  }
+  return scores;
+}
+
+/** One version written (or found already there): its id, counts, why records went, where the card is. */
+function printStep(
+  context: WorkspaceContext,
+  result: StepResult,
+  extra: { counts?: unknown; notes?: string[] } = {},
+): void {
+  const { version, created, operation } = result;
+  if (context.json) {
+    printJson({ version, created, operation, ...(extra.counts ? { counts: extra.counts } : {}) });
+    return;
+  }
+  const reasons = Object.entries(operation.reasons)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const lines = [
+    `${operation.op}: kept ${operation.kept} of ${operation.input} record(s), dropped ${operation.dropped}${reasons ? ` (${reasons})` : ''}`,
+    ...(extra.notes ?? []),
+    created
+      ? `${version.id} (${version.name}): ${version.recordCount} records · ${version.path}`
+      : `Unchanged: these records are already ${version.id} (${version.name}); nothing new written.`,
+    `Data card: ${version.cardPath} (and .html); tailor data show ${version.id}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

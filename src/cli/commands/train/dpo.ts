@@ -17,6 +17,7 @@ export function registerDpoCommand(program: Command, train: Command): void {
       .option('--from <specialist>', 'start from this specialist (its adapter is also the DPO reference)'),
     {
       method: 'dpo',
+      takesData: false,
       request: (config, flags) => ({
         kind: 'dpo',
         config,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ChatModel } from '../../../core/chat-model.js';
 import type { TailorConfig } from '../../../core/config.js';
 import { ConfigError, TailorError } from '../../../core/errors.js';
+import { taskWithTrainingData } from '../../../data/dataset-version.js';
 import { modelPool } from '../../../models/create-model.js';
 import { loadTask, type Task } from '../../../task/task.js';
 import { writeLossPlot } from '../../../train/loss-plot.js';
@@ -26,6 +27,7 @@ export interface CommonFlags {
   from?: string;
   limit?: string;
   threads?: string;
+  data?: string;
   resume?: boolean;
   [flag: string]: unknown;
 }
@@ -46,6 +48,11 @@ export interface MethodCommand<Name extends MethodName, Flags extends CommonFlag
       judgeFor: (reference: string | undefined) => Promise<ChatModel>;
     },
   ): Promise<MethodRequest> | MethodRequest;
+  /**
+   * Whether the method trains on the task's train split, so `--data` can put a dataset in its place
+   * (default true). DPO reads its own `--pairs` file and leaves it out rather than ignore it.
+   */
+  takesData?: boolean;
   /** The line shown for the method's own per-step event. */
   describeStep?(event: MethodStepEvent): string;
   /** Anything the method writes after training (GRPO: its report), for the summary and the JSON. */
@@ -54,7 +61,7 @@ export interface MethodCommand<Name extends MethodName, Flags extends CommonFlag
 
 /**
  * A `tailor train <method>` command: its own flags (added by the caller before this), `--name` and
- * `--base`, the method's config flags, then `--limit`, `--threads` and `--resume`.
+ * `--base`, `--data`, the method's config flags, then `--limit`, `--threads` and `--resume`.
  */
 export function addTrainingCommand<Name extends MethodName, Flags extends CommonFlags>(
   program: Command,
@@ -66,6 +73,11 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
   command
     .option('--name <name>', 'specialist name (default: <task>-<method>)')
     .option('--base <reference>', 'base model (default: defaultModel)');
+  if (spec.takesData !== false)
+    command.option(
+      '--data <dataset>',
+      "train on this dataset instead of the task's train split: a version (id or name), a split or a file",
+    );
   addConfigFlags(command, flags)
     .option('--limit <n>', 'only the first n training examples')
     .option('--threads <n>', 'CPU threads (default: all cores)')
@@ -78,7 +90,10 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
           hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
         });
       }
-      const task = loadTask(workspace);
+      const taskOfWorkspace = loadTask(workspace);
+      const { task, trainSplit, dataset } = given.data
+        ? taskWithTrainingData(workspace, taskOfWorkspace, given.data)
+        : { task: taskOfWorkspace, trainSplit: undefined, dataset: undefined };
       // The method's own schema parsed it: it is the method's config type.
       const config = configFromFlags(
         spec.method,
@@ -97,6 +112,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
       // Continuing a specialist: its base is the default unless --base says otherwise.
       const parent = given.from ? workspace.store.training.specialist(given.from) : undefined;
       const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+      if (dataset) bar.note(`training data: ${dataset.description} (${dataset.path})`);
       try {
         const result = await trainSpecialist({
           workspace,
@@ -104,6 +120,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
           name: given.name ?? `${task.name}-${spec.method}`,
           base: given.base ?? parent?.basePath ?? context.config.defaultModel,
           method: request,
+          ...(trainSplit ? { trainSplit } : {}),
           ...(given.limit ? { limit: positiveInteger(given.limit, '--limit') } : {}),
           ...(given.threads ? { threads: positiveInteger(given.threads, '--threads') } : {}),
           resume: given.resume === true,
