@@ -26,6 +26,7 @@ import {
   taskSplitSources,
 } from './decontaminate.js';
 import { findDuplicates } from './dedup.js';
+import { type GenerateDataOptions, type Generation, generateData } from './generate.js';
 import { prepareSharedText, recordWords } from './record-ngrams.js';
 
 export interface StepContext {
@@ -224,4 +225,56 @@ export function decontaminateDataset(
     dropped: dropped.map((entry) => ({ id: entry.record.id, reason: entry.reason })),
   });
   return { ...result, report };
+}
+
+export interface GenerateStepOptions
+  extends StepContext,
+    Omit<GenerateDataOptions, 'task' | 'records' | 'journalPath'> {
+  /** Where the teacher's samples are journaled; a rerun with the same path resumes. */
+  journalPath: string;
+}
+
+/**
+ * Distil from a teacher: N samples per input record, graded, the best kept when it passes (see
+ * generate.ts), saved as a version whose records' references are the teacher's best answers.
+ */
+export async function generateDataset(
+  options: GenerateStepOptions,
+): Promise<StepResult & { generation: Generation }> {
+  const records = readRecords(options);
+  const generation = await generateData({ ...options, task: options.task, records });
+  const rejected = generation.examples.filter((example) => !example.kept);
+  const result = saveStep(options, 'generated', {
+    records: generation.kept,
+    source: `teacher ${options.teacher.id} on ${options.input.description}`,
+    operation: {
+      op: 'generate',
+      params: {
+        teacher: options.teacher.id,
+        samples: options.samples,
+        temperature: options.temperature,
+        maxTokens: options.maxTokens,
+        seed: options.seed,
+        minimumScore: options.minimumScore,
+        graders: options.graders.map(({ config }) => config.name),
+        teacherCalls: generation.teacher.calls + generation.teacher.resumed,
+        teacherInputTokens: generation.teacher.inputTokens,
+        teacherOutputTokens: generation.teacher.outputTokens,
+        teacherCostUsd: generation.teacher.costUsd,
+      },
+      input: records.length,
+      kept: generation.kept.length,
+      dropped: rejected.length,
+      reasons: positive({
+        [`no sample of ${options.samples} passed`]: rejected.filter(
+          (example) => !example.samples[example.best]!.pass,
+        ).length,
+        [`best sample below ${options.minimumScore}`]: rejected.filter(
+          (example) => example.samples[example.best]!.pass,
+        ).length,
+      }),
+    },
+    dropped: rejected.map((example) => ({ id: example.record.id, reason: example.reason })),
+  });
+  return { ...result, generation };
 }

@@ -2,33 +2,13 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toJsonl } from '../../common/jsonl.js';
+import { tailorInProcess } from '../../test-support/cli-in-process.js';
 import { dataWorkspace } from '../../test-support/data-workspace.js';
-import { main } from '../main.js';
 
 // `tailor data …` and `tailor train --data` on a tiny task with deterministic graders: no model is
 // loaded. The CLI runs in this process (as train.test.ts runs it), with its stdout and stderr caught.
 
-async function tailor(
-  root: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'tailor', '--workspace', root, ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const tailor = tailorInProcess;
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toJsonl } from '../../common/jsonl.js';
 import { ConfigError } from '../../core/errors.js';
@@ -6,6 +6,7 @@ import {
   curateDataset,
   decontaminateDataset,
   dedupDataset,
+  generateDataset,
   type StepContext,
   type StepResult,
 } from '../../data/dataset-steps.js';
@@ -17,6 +18,7 @@ import { readOutputs } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { inWorkspace, type WorkspaceContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
+import { ProgressBar } from '../progress.js';
 
 export function registerData(program: Command): void {
   const data = program
@@ -104,6 +106,109 @@ export function registerData(program: Command): void {
           await judges.closeAll();
         }
       }),
+    );
+
+  data
+    .command('generate')
+    .description(
+      "distil from a teacher: N samples per input, graded with the task's graders, the best kept (resumable)",
+    )
+    .requiredOption(
+      '--teacher <model>',
+      'any model reference: an API model, a local GGUF, a specialist (llama:<name>)',
+    )
+    .option('--from <dataset>', 'the inputs to answer: a version (id or name), a split or a file', 'train')
+    .option('--samples <n>', 'samples per input (best-of-N)', '4')
+    .option('--temperature <x>', 'sampling temperature', '0.8')
+    .option('--max-tokens <n>', 'longest answer in tokens', '512')
+    .option('--seed <n>', 'sample i of an input is asked with seed + i', '0')
+    .option('--min-score <x>', 'the least combined score the best sample needs (it must also pass)', '0')
+    .option('--grader <name>', "grade with this grader (repeat; default: all of the task's)", collect, [])
+    .option(
+      '--concurrency <n>',
+      'teacher calls in flight (default: llama.parallel for local teachers, else 4)',
+    )
+    .option('--name <name>', "the new version's name (default: <input>-generated)")
+    .action(
+      (options: {
+        teacher: string;
+        from: string;
+        samples: string;
+        temperature: string;
+        maxTokens: string;
+        seed: string;
+        minScore: string;
+        grader: string[];
+        concurrency?: string;
+        name?: string;
+      }) =>
+        inWorkspace(program.opts(), 'data generate', async (context) => {
+          const step = stepContext(context, options);
+          const number = (flag: string, value: string, valid: (x: number) => boolean, what: string) => {
+            const parsed = Number(value);
+            if (!valid(parsed)) throw new ConfigError(`${flag} must be ${what}, not "${value}"`);
+            return parsed;
+          };
+          const whole = (x: number) => Number.isInteger(x) && x >= 1;
+          const samples = number('--samples', options.samples, whole, 'a whole number of at least 1');
+          const temperature = number('--temperature', options.temperature, (x) => x >= 0, 'a number ≥ 0');
+          const maxTokens = number('--max-tokens', options.maxTokens, whole, 'a whole number of at least 1');
+          const seed = number('--seed', options.seed, Number.isInteger, 'a whole number');
+          const minimumScore = number(
+            '--min-score',
+            options.minScore,
+            (x) => x >= 0 && x <= 1,
+            'between 0 and 1',
+          );
+          const models = modelPool({ config: context.config, store: context.workspace.store });
+          try {
+            const teacher = await models.get(options.teacher);
+            const concurrency = options.concurrency
+              ? number('--concurrency', options.concurrency, whole, 'a whole number of at least 1')
+              : teacher.provider === 'llama'
+                ? context.config.llama.parallel
+                : 4;
+            const graders = await step.task.createGraders({
+              ...(options.grader.length > 0 ? { select: options.grader } : {}),
+              judgeFor: (reference) => models.get(reference ?? context.config.defaultModel),
+            });
+            // One journal per input and teacher: a rerun resumes it; other settings are refused.
+            const slug = `${step.input.name}-${teacher.id}`.replace(/[^a-z0-9._-]+/gi, '_').slice(0, 120);
+            const journalPath = join(context.workspace.paths.dataDirectory, 'generate', `${slug}.jsonl`);
+            const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+            const result = await generateDataset({
+              ...step,
+              teacher,
+              graders,
+              samples,
+              temperature,
+              maxTokens,
+              seed,
+              minimumScore,
+              passThreshold: 0.8,
+              concurrency,
+              journalPath,
+              onProgress: ({ done, total, resumed }) =>
+                bar.update(
+                  'generate',
+                  done,
+                  total,
+                  'items',
+                  resumed > 0 ? ` · ${resumed} from the journal` : '',
+                ),
+            });
+            bar.done();
+            const { teacher: usage } = result.generation;
+            printStep(context, result, {
+              counts: { teacher: usage, journal: journalPath },
+              notes: [
+                `teacher ${usage.model}: ${usage.calls} call(s) made, ${usage.resumed} read back from ${journalPath}; ${usage.inputTokens} tokens in, ${usage.outputTokens} out; cost ${usage.costUsd === null ? 'unknown (no price for this model)' : `$${usage.costUsd.toFixed(4)}`}`,
+              ],
+            });
+          } finally {
+            await models.closeAll();
+          }
+        }),
     );
 
   data
