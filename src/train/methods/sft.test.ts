@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SftConfig, sftConfigSchema } from '../../core/train-config.js';
 import { tinyExamples, writeTinyHfModel } from '../../test-support/tiny-hf-model.js';
 import { TrainingWorker } from '../worker-client.js';
-import { runSft } from './sft.js';
+import { describePlan, runSft } from './sft.js';
 
 const config = (overrides: Partial<SftConfig> = {}): SftConfig =>
   sftConfigSchema.parse({
@@ -121,4 +121,21 @@ describe('the SFT loop on a tiny model', () => {
       }),
     ).rejects.toThrow(/config or data differ/);
   }, 120_000);
+});
+
+describe('the SFT plan printed before training', () => {
+  it('says what the defaults chose for the data size', () => {
+    expect(describePlan(sftConfigSchema.parse({}), 1200)).toBe(
+      '1 epoch of 150 steps = 150 steps of 8 examples; learning rate 0.0002 (cosine, 5 warm-up steps); validation loss every 20 steps on 32 examples; the checkpoint with the lowest validation loss is registered',
+    );
+  });
+
+  it('says how many epochs a step cap makes', () => {
+    expect(describePlan(sftConfigSchema.parse({ maxSteps: 90, learningRate: 5e-4 }), 1200)).toMatch(
+      /^90 steps \(--steps\), 0\.60 epochs of 8 examples; learning rate 0\.0005/,
+    );
+    expect(describePlan(sftConfigSchema.parse({ epochs: 3 }), 500)).toMatch(
+      /^3 epochs of 63 steps = 189 steps/,
+    );
+  });
 });

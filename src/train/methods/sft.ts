@@ -29,20 +29,45 @@ export const sftMethod: TrainingMethod<SftRequest> = {
   name: 'sft',
   configSchema: sftConfigSchema,
   validationMetric: 'loss',
-  prepare: (request, source) =>
-    prepareSplits(source, undefined, async ({ trainExamples, validationExamples }, context) => ({
-      training: await runSft({
-        config: request.config,
-        runDirectory: context.runDirectory,
-        worker: context.worker,
-        resume: context.resume,
-        onEvent: context.onEvent,
-        train: trainExamples,
-        validation: validationExamples,
+  prepare: (request, source) => {
+    const prepared = prepareSplits(
+      source,
+      undefined,
+      async ({ trainExamples, validationExamples }, context) => ({
+        training: await runSft({
+          config: request.config,
+          runDirectory: context.runDirectory,
+          worker: context.worker,
+          resume: context.resume,
+          onEvent: context.onEvent,
+          train: trainExamples,
+          validation: validationExamples,
+        }),
+        lineage: {},
       }),
-      lineage: {},
-    })),
+    );
+    return {
+      ...prepared,
+      summary: `${prepared.summary}; ${describePlan(request.config, prepared.examples.train)}`,
+    };
+  },
 };
+
+/**
+ * What SFT will do with the data it was given, said before it starts: the steps the epochs make,
+ * the schedule, how often it validates and which checkpoint it keeps. A user who passed no flag
+ * sees what the defaults chose for their data size.
+ */
+export function describePlan(config: SftConfig, examples: number): string {
+  const perEpoch = Math.ceil(examples / config.batchSize);
+  const steps = config.maxSteps ?? Math.ceil(config.epochs * perEpoch);
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const basis =
+    config.maxSteps !== undefined
+      ? `${count(steps, 'step')} (--steps), ${(steps / perEpoch).toFixed(2)} epochs`
+      : `${count(config.epochs, 'epoch')} of ${count(perEpoch, 'step')} = ${count(steps, 'step')}`;
+  return `${basis} of ${config.batchSize} examples; learning rate ${config.learningRate} (${config.schedule}, ${config.warmupSteps} warm-up steps); validation loss every ${config.evalEvery} steps on ${config.validationExamples} examples; the checkpoint with the lowest validation loss is registered`;
+}
 
 export type SftEvent = LoopEvent;
 
