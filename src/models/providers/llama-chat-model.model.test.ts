@@ -94,6 +94,23 @@ describe('llama provider on the default model', () => {
     expect(result.finishReason).toBe('stop');
   });
 
+  it('lets a nullable list be a list: a type list with "array" in it reaches the grammar whole', async () => {
+    const schema = {
+      type: 'object',
+      properties: { allergies: { type: ['array', 'null'], items: { type: 'string' } } },
+      required: ['allergies'],
+      additionalProperties: false,
+    };
+    const result = await model.generate(
+      ask('The patient is allergic to penicillin and to shellfish. Give JSON with the allergies as a list.'),
+      { temperature: 0, jsonSchema: schema, maxTokens: 40 },
+    );
+    // node-llama-cpp's own reading of this schema admits only null (see llama-json-schema.ts).
+    expect(Array.isArray((JSON.parse(result.text) as { allergies: unknown }).allergies), result.text).toBe(
+      true,
+    );
+  });
+
   it('stops a sample at the first repeated key a free-form object schema lets through', async () => {
     // An object of lists with free keys: the grammar cannot forbid a repeat, so the decoder must.
     const schema = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };

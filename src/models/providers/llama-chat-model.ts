@@ -27,6 +27,7 @@ import {
   type RenderedPrompt,
   renderChatPrompt,
 } from './llama-chat-format.js';
+import { forLlamaGrammar } from './llama-json-schema.js';
 import { type LlamaRuntimeOptions, loadLlamaModel, resolveThreads } from './llama-runtime.js';
 import { serializeSampling } from './llama-sampling-fix.js';
 
@@ -111,7 +112,9 @@ export function createLlamaModel(options: LlamaModelOptions): ChatModel {
     const key = JSON.stringify(schema);
     let grammar = grammars.get(key);
     if (!grammar) {
-      grammar = llamaState.model.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+      grammar = llamaState.model.llama.createGrammarForJsonSchema(
+        forLlamaGrammar(schema) as never,
+      ) as Promise<LlamaGrammar>;
       grammars.set(key, grammar);
       grammar.catch(() => grammars.delete(key));
     }
