@@ -239,7 +239,8 @@ describe('tailor CLI', () => {
     const bad = tailor(['-w', root, 'eval', '--dataset', join(root, 'bad.jsonl')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${join(root, 'bad.jsonl')}:2: input.note is missing`);
-  });
+    // About thirty CLI processes, two of them decoding with the default model: minutes on 2 cores.
+  }, 600_000);
 
   it('imports expert labels all-or-nothing and reports the human ceiling', () => {
     const root = mkdtempSync(join(tmpdir(), 'tailor-cli-labels-'));
