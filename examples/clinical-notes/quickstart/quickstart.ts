@@ -373,6 +373,7 @@ function prepareWorkspace(directory: string, exampleDirectory: string): void {
     'input.schema.json',
     'incumbent/train-outputs.jsonl',
     'incumbent/answers.hidden.jsonl',
+    'incumbent/test-outputs.jsonl',
   ]) {
     const target = join(directory, file);
     if (existsSync(target)) continue;
