@@ -230,7 +230,8 @@ interface Journal {
 function openJournal(path: string, fingerprint: string): Journal {
   const samples = new Map<string, TeacherSample>();
   if (existsSync(path)) {
-    const lines = parseJsonLines(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    const lines = parseJsonLines(text);
     const header = lines[0]?.value as { fingerprint?: string } | undefined;
     if (header?.fingerprint !== fingerprint) {
       throw new GenerateError(
@@ -244,7 +245,6 @@ function openJournal(path: string, fingerprint: string): Journal {
         samples.set(sampleKey(entry.record, entry.sample), entry);
     }
     // A torn last line has no newline after it: end the file so the next entry starts on its own line.
-    const text = readFileSync(path, 'utf8');
     if (text.length > 0 && !text.endsWith('\n')) appendFileSync(path, '\n');
   } else {
     mkdirSync(dirname(path), { recursive: true });

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../../store/atomic-file.js';
 import { readOutputs } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { inWorkspace, type WorkspaceContext } from '../context.js';
+import { positiveInteger } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -149,10 +150,9 @@ export function registerData(program: Command): void {
             if (!valid(parsed)) throw new ConfigError(`${flag} must be ${what}, not "${value}"`);
             return parsed;
           };
-          const whole = (x: number) => Number.isInteger(x) && x >= 1;
-          const samples = number('--samples', options.samples, whole, 'a whole number of at least 1');
+          const samples = positiveInteger(options.samples, '--samples');
           const temperature = number('--temperature', options.temperature, (x) => x >= 0, 'a number ≥ 0');
-          const maxTokens = number('--max-tokens', options.maxTokens, whole, 'a whole number of at least 1');
+          const maxTokens = positiveInteger(options.maxTokens, '--max-tokens');
           const seed = number('--seed', options.seed, Number.isInteger, 'a whole number');
           const minimumScore = number(
             '--min-score',
@@ -164,7 +164,7 @@ export function registerData(program: Command): void {
           try {
             const teacher = await models.get(options.teacher);
             const concurrency = options.concurrency
-              ? number('--concurrency', options.concurrency, whole, 'a whole number of at least 1')
+              ? positiveInteger(options.concurrency, '--concurrency')
               : teacher.provider === 'llama'
                 ? context.config.llama.parallel
                 : 4;

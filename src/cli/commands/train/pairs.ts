@@ -5,9 +5,9 @@ import { modelPool } from '../../../models/create-model.js';
 import { loadTask } from '../../../task/task.js';
 import { writeSampledPairs } from '../../../train/preference-pairs.js';
 import { commandContext } from '../../context.js';
+import { positiveInteger } from '../../flags.js';
 import { printJson } from '../../output.js';
 import { ProgressBar } from '../../progress.js';
-import { positiveInteger } from './run-training.js';
 
 interface PairsFlags {
   out: string;

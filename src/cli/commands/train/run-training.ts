@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatModel } from '../../../core/chat-model.js';
 import type { TailorConfig } from '../../../core/config.js';
-import { ConfigError, TailorError } from '../../../core/errors.js';
+import { ConfigError } from '../../../core/errors.js';
 import { taskWithTrainingData } from '../../../data/dataset-version.js';
 import { modelPool } from '../../../models/create-model.js';
 import { loadTask, type Task } from '../../../task/task.js';
@@ -10,6 +10,7 @@ import type { MethodStepEvent } from '../../../train/method.js';
 import { type MethodName, type MethodRequest, trainingMethods } from '../../../train/methods/index.js';
 import { type TrainSpecialistResult, trainSpecialist } from '../../../train/specialist.js';
 import { commandContext } from '../../context.js';
+import { positiveInteger } from '../../flags.js';
 import { printJson } from '../../output.js';
 import { ProgressBar } from '../../progress.js';
 import { addConfigFlags, configFlags, configFromFlags } from './config-flags.js';
@@ -176,12 +177,4 @@ function printSummary(result: TrainSpecialistResult, method: MethodName, extra: 
   process.stdout.write(
     `Adapter: ${specialist.adapterPath}\nUse it as llama:${specialist.name}, e.g. tailor eval -m llama:${specialist.name} --split validation\n`,
   );
-}
-
-export function positiveInteger(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new TailorError('usage', `${flag} must be a positive integer, not "${value}"`);
-  }
-  return parsed;
 }
