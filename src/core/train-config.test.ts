@@ -3,11 +3,13 @@ import { dpoConfigSchema, grpoConfigSchema, sftConfigSchema } from './train-conf
 
 // A run's config is compared as JSON when it resumes, and recorded in lineages: every method keeps
 // its defaults and its key order. These are the parsed defaults as they were before the shared
-// option blocks were extracted.
+// option blocks were extracted, except SFT's three changes of 2026-12-02: its epochs are chosen for
+// the data size when none are given (so the key is absent), its rate is 5e-4 (the measured recipe),
+// and `selectBy` comes last. DPO keeps every default it had.
 describe('training method configs', () => {
   it('keep every default and the key order', () => {
     expect(JSON.stringify(sftConfigSchema.parse({}))).toBe(
-      '{"lora":{"rank":16,"alpha":32,"dropout":0},"epochs":1,"batchSize":8,"microBatchSize":4,"learningRate":0.0002,"schedule":"cosine","warmupSteps":5,"weightDecay":0,"gradClip":1,"maxLength":1024,"activationCheckpointing":false,"seed":0,"evalEvery":20,"validationExamples":32,"earlyStoppingPatience":0,"checkpointEvery":20,"keepCheckpoints":2}',
+      '{"lora":{"rank":16,"alpha":32,"dropout":0},"batchSize":8,"microBatchSize":4,"learningRate":0.0005,"schedule":"cosine","warmupSteps":5,"weightDecay":0,"gradClip":1,"maxLength":1024,"activationCheckpointing":false,"seed":0,"evalEvery":20,"validationExamples":32,"earlyStoppingPatience":0,"checkpointEvery":20,"keepCheckpoints":2,"selectBy":"loss"}',
     );
     expect(JSON.stringify(dpoConfigSchema.parse({}))).toBe(
       '{"lora":{"rank":16,"alpha":32,"dropout":0},"epochs":1,"batchSize":8,"microBatchSize":4,"learningRate":0.00005,"schedule":"cosine","warmupSteps":5,"weightDecay":0,"gradClip":1,"maxLength":1024,"activationCheckpointing":false,"seed":0,"evalEvery":20,"validationExamples":32,"earlyStoppingPatience":0,"checkpointEvery":20,"keepCheckpoints":2,"beta":0.1}',

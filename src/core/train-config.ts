@@ -92,19 +92,22 @@ function loopOptions(defaults: { evalEvery: number; validationExamples: number; 
 /** Supervised fine-tuning with LoRA (src/train/methods/sft.ts). */
 export const sftConfigSchema = z.strictObject({
   lora: loraSchema,
-  epochs: z.number().positive().default(1).describe('passes over the training data'),
-  maxSteps: z
-    .int()
+  /** Absent, SFT chooses it from the data size (src/train/methods/sft.ts, `resolveEpochs`). */
+  epochs: z
+    .number()
     .positive()
     .optional()
-    .describe('stop after n optimiser steps, whatever epochs says (default: one epoch)'),
+    .describe('passes over the training data (default: whole epochs up to at least 150 steps, 1 to 5)'),
+  maxSteps: z.int().positive().optional().describe('stop after n optimiser steps, whatever epochs says'),
   batchSize: z.int().positive().default(8).describe('examples per optimiser step'),
   microBatchSize: z
     .int()
     .positive()
     .default(4)
     .describe('examples per forward/backward call (gradients accumulate to the batch)'),
-  ...optimiserOptions({ learningRate: 2e-4, schedule: 'cosine', warmupSteps: 5 }),
+  // LoRA wants about ten times the full fine-tuning rate; 5e-4 is what every measured run on the
+  // reference task used (examples/clinical-notes/README.md).
+  ...optimiserOptions({ learningRate: 5e-4, schedule: 'cosine', warmupSteps: 5 }),
   /** Longer examples are left out rather than cut: a cut example teaches a truncated answer. */
   maxLength: z
     .int()
@@ -113,11 +116,26 @@ export const sftConfigSchema = z.strictObject({
     .describe('longest example in tokens (prompt + completion); longer ones are skipped and counted'),
   activationCheckpointing,
   ...loopOptions({ evalEvery: 20, validationExamples: 32, checkpointEvery: 20 }),
+  /**
+   * A lower loss is not always a better answer: past the first epoch the loss can keep falling while
+   * the outputs stop improving, and the score is what `tailor eval` will report.
+   */
+  selectBy: z
+    .enum(['loss', 'score'])
+    .default('loss')
+    .describe(
+      "keep the checkpoint with the best validation loss, or the best score of the task's graders on greedy outputs",
+    ),
+  validationGraders: z
+    .array(z.string())
+    .optional()
+    .describe('graders of the validation score (default: every grader that calls no model)'),
 });
 export type SftConfig = z.infer<typeof sftConfigSchema>;
 
 /** Direct preference optimisation (src/train/methods/dpo.ts): SFT's options with its own rate and beta. */
-export const dpoConfigSchema = sftConfigSchema.extend({
+export const dpoConfigSchema = sftConfigSchema.omit({ selectBy: true, validationGraders: true }).extend({
+  epochs: z.number().positive().default(1).describe('passes over the pairs'),
   learningRate: peakLearningRate(5e-5),
   beta: z
     .number()

@@ -25,7 +25,10 @@ export interface TrainingMethod<Request extends MethodRequestBase = MethodReques
   readonly name: Request['kind'];
   /** Its options; they live in src/core/train-config.ts, which validates tailor.yaml in one piece. */
   readonly configSchema: z.ZodObject;
-  /** What the loop's validation value is: a loss (lower is better) or a score (higher is better). */
+  /**
+   * What the loop's validation value is by default: a loss (lower is better) or a score (higher is
+   * better). A run's result says what it used (SFT validates by score when its config says so).
+   */
   readonly validationMetric: 'loss' | 'score';
   prepare(request: Request, source: DataSource): PreparedData;
 }

@@ -9,9 +9,11 @@ const trainingSchema = z.object({
   steps: z.number(),
   /** Checkpoint folder of the registered adapter. */
   adapterDirectory: z.string(),
-  /** Losses, or scores for a method that validates by score (GRPO); null when it was not a number. */
+  /** Losses, or scores for a run that validates by score (GRPO, SFT with selectBy: score); null when it was not a number. */
   bestValidationLoss: z.number().nullable().optional(),
   firstValidationLoss: z.number().nullable().optional(),
+  /** Absent from results written before SFT could validate by score: then the method's own metric. */
+  validationMetric: z.enum(['loss', 'score']).optional(),
   stoppedEarly: z.boolean(),
 });
 

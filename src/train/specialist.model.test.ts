@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { parseTask } from '../task/task.js';
+import { validationGraderNames } from './policy.js';
 import { trainSpecialist } from './specialist.js';
 
 // End to end on the real default model (SmolLM2-135M-Instruct, Q4_1): a short SFT on the reference
@@ -115,4 +116,45 @@ describe('training a specialist on the default model', () => {
     expect(leak.message).toMatch(/leaky\.jsonl:\d+ \(leaky "copy"\) overlaps .*holdout\.jsonl:\d+ \(test "/);
     expect(leak.hint).toContain('tailor data decontaminate');
   });
+
+  it("chooses the checkpoint by the graders' validation score when asked to", async () => {
+    const task = parseTask(workspace.config.task, workspace.paths.configFile);
+    const config = sftConfigSchema.parse({ ...settings, selectBy: 'score', validationExamples: 3 });
+    const names = validationGraderNames(task.graders, config.validationGraders);
+    // The LLM judge is left out by default: a model call per validation output would cost more than
+    // the steps it steers.
+    expect(names).toEqual(['schema', 'fields', 'medications']);
+    const result = await trainSpecialist({
+      workspace,
+      task,
+      name: 'notes-by-score',
+      base: 'llama:smollm2-135m-instruct',
+      method: { kind: 'sft', config, graders: await task.createGraders({ select: names }) },
+      consistencyExamples: 1,
+    });
+    expect(result.training.validationMetric).toBe('score');
+    const runDirectory = String(result.specialist.lineage.runDirectory);
+    const validations = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; step: number; score?: number; loss?: number })
+      .filter((row) => row.type === 'validation');
+    // Step 0 (the base model) and step 3, each a mean graded score in [0, 1], and no loss.
+    expect(validations.map((row) => row.step)).toEqual([0, 3]);
+    for (const row of validations) {
+      expect(row.loss).toBeUndefined();
+      expect(row.score).toBeGreaterThanOrEqual(0);
+      expect(row.score).toBeLessThanOrEqual(1);
+    }
+    const best = Math.max(...validations.map((row) => row.score!));
+    expect(result.training.bestValidationLoss).toBe(best);
+    expect(result.training.firstValidationLoss).toBe(validations[0]!.score);
+    // The registered adapter is the one saved at the best score; the exported policies are gone.
+    const saved = JSON.parse(readFileSync(join(runDirectory, 'best', 'meta.json'), 'utf8')) as {
+      step: number;
+    };
+    expect(saved.step).toBe(validations.findLast((row) => row.score === best)!.step);
+    expect(existsSync(join(runDirectory, 'policy'))).toBe(false);
+    expect(workspace.store.training.run('notes-by-score')?.status).toBe('finished');
+  }, 900_000);
 });

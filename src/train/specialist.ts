@@ -189,6 +189,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
             steps: training.steps,
             firstValidationLoss: training.firstValidationLoss ?? null,
             bestValidationLoss: training.bestValidationLoss ?? null,
+            validationMetric: training.validationMetric,
           },
           consistency,
           runDirectory,

@@ -79,6 +79,8 @@ export interface LoopResult {
   /** Best and first validation values: losses, or scores when `validationMetric` is 'score'. */
   bestValidationLoss: number | undefined;
   firstValidationLoss: number | undefined;
+  /** What the validation values are. */
+  validationMetric: 'loss' | 'score';
   stoppedEarly: boolean;
 }
 
@@ -229,6 +231,7 @@ export async function runTrainingLoop<Batch>(options: LoopOptions<Batch>): Promi
     adapterDirectory: existsSync(join(bestDirectory, 'adapter.gguf')) ? bestDirectory : finalDirectory,
     bestValidationLoss: state.bestValidationLoss ?? undefined,
     firstValidationLoss: state.firstValidationLoss ?? undefined,
+    validationMetric: options.validationMetric ?? 'loss',
     stoppedEarly,
   };
 }

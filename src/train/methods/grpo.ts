@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { readJsonl } from '../../common/jsonl.js';
-import type { ChatModel, GenerateOptions } from '../../core/chat-model.js';
+import type { ChatModel } from '../../core/chat-model.js';
 import { TrainingError } from '../../core/errors.js';
 import { type GrpoConfig, grpoConfigSchema } from '../../core/train-config.js';
 import { type EvalRecord, promptMessages } from '../../task/dataset.js';
@@ -10,6 +10,7 @@ import { gradeOutput } from '../../task/grading.js';
 import type { Task, TaskGrader } from '../../task/task.js';
 import type { ChatTokenizer, TokenizedExample } from '../chat-tokens.js';
 import { type MethodStepEvent, prepareSplits, type TrainingMethod } from '../method.js';
+import { createPolicy, trainingGeneration, validationScore } from '../policy.js';
 import { learningRateAt, planBatches } from '../schedule.js';
 import { type LoopEvent, type LoopResult, runTrainingLoop, type StepOutcome } from '../training-loop.js';
 import type { TrainingWorker } from '../worker-client.js';
@@ -128,34 +129,15 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
     () => 0,
   );
   const validation = options.validation.slice(0, config.validationExamples);
-  const generation: GenerateOptions = {
-    maxTokens: config.maxTokens,
-    cache: false,
-    ...(task.output.format === 'json' && task.output.schema ? { jsonSchema: task.output.schema } : {}),
-  };
+  const generation = trainingGeneration(task, config.maxTokens);
 
   // ---- the sampling policy: the worker's adapter, exported whenever the weights changed ----
-  let policy: { version: number; model: ChatModel; adapterFile: string } | undefined;
-  let weightsVersion = 0;
-  // llama.cpp caches adapters by path for as long as the base model stays loaded, so every export
-  // needs a path never used before, also across a resume in the same process.
-  const session = randomUUID().slice(0, 8);
-  const policyModel = async (): Promise<ChatModel> => {
-    if (policy?.version === weightsVersion) return policy.model;
-    await closePolicy();
-    const dir = join(runDirectory, 'policy', `${session}-v${weightsVersion}`);
-    await worker.save({ dir, formats: ['gguf-lora'], optimizer: false });
-    const adapterFile = join(dir, 'adapter.gguf');
-    policy = { version: weightsVersion, model: options.samplerFor(adapterFile), adapterFile };
-    return policy.model;
-  };
-  const closePolicy = async (): Promise<void> => {
-    if (!policy) return;
-    await policy.model.close();
-    await options.releaseAdapter?.(policy.adapterFile);
-    rmSync(dirname(policy.adapterFile), { recursive: true, force: true });
-    policy = undefined;
-  };
+  const policy = createPolicy({
+    worker,
+    runDirectory,
+    open: options.samplerFor,
+    ...(options.releaseAdapter ? { release: options.releaseAdapter } : {}),
+  });
 
   const history: Array<{ reward: number; monitor: number }> = [];
   let historyLoaded = false;
@@ -172,7 +154,7 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
     }
     // ---- sample a group per prompt ----
     const sampleStarted = performance.now();
-    const model = await policyModel();
+    const model = await policy.model();
     const groups = await Promise.all(
       batch.map(async (record, promptIndex) => {
         const messages = promptMessages(task, record);
@@ -236,7 +218,7 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
     const learnStarted = performance.now();
     const learningRate = learningRateAt(index, batches.length, config);
     const learned = sequences.length > 0 ? await learn(worker, sequences, config, learningRate) : undefined;
-    if (learned) weightsVersion += 1;
+    if (learned) policy.changed();
     const learnSeconds = (performance.now() - learnStarted) / 1000;
 
     const rewardMean = mean(rewards);
@@ -272,19 +254,14 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
   };
 
   // ---- validation: greedy outputs on held-out prompts, the mean graded score ----
-  const validate = async (): Promise<number> => {
-    const model = await policyModel();
-    const scores = await Promise.all(
-      validation.map(async (record) => {
-        const result = await model.generate(promptMessages(task, record), {
-          ...generation,
-          temperature: 0,
-        });
-        return (await gradeOutput(scoredGraders, record, result.text)).score;
-      }),
-    );
-    return mean(scores);
-  };
+  const validate = async (): Promise<number> =>
+    validationScore({
+      model: await policy.model(),
+      task,
+      records: validation,
+      graders: scoredGraders,
+      generation,
+    });
 
   try {
     const result = await runTrainingLoop({
@@ -305,8 +282,7 @@ export async function runGrpo(options: GrpoOptions): Promise<GrpoResult> {
       .map((row) => row.step);
     return { ...result, flaggedSteps };
   } finally {
-    await closePolicy();
-    rmSync(join(runDirectory, 'policy'), { recursive: true, force: true });
+    await policy.close();
   }
 }
 

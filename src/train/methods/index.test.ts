@@ -75,7 +75,7 @@ describe('training methods', () => {
     const data = trainingMethods.sft.prepare(request, source(task));
     // The plan for this data size follows the counts: what the defaults chose, said before training.
     expect(data.summary).toMatch(
-      /^3 train, 2 validation examples; 1 epoch of 1 step = 1 step of 8 examples;/,
+      /^3 train, 2 validation examples; 5 epochs of 1 step = 5 steps \(chosen for 3 examples: .*\) of 8 examples;/,
     );
     expect(data.examples).toEqual({ train: 3, validation: 2 });
     expect(data.records).toHaveLength(5);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SftConfig, sftConfigSchema } from '../../core/train-config.js';
 import { tinyExamples, writeTinyHfModel } from '../../test-support/tiny-hf-model.js';
 import { TrainingWorker } from '../worker-client.js';
-import { describePlan, runSft } from './sft.js';
+import { describePlan, resolveEpochs, runSft } from './sft.js';
 
 const config = (overrides: Partial<SftConfig> = {}): SftConfig =>
   sftConfigSchema.parse({
@@ -124,18 +124,37 @@ describe('the SFT loop on a tiny model', () => {
 });
 
 describe('the SFT plan printed before training', () => {
-  it('says what the defaults chose for the data size', () => {
+  it('says what the defaults chose for the data size, and why', () => {
     expect(describePlan(sftConfigSchema.parse({}), 1200)).toBe(
-      '1 epoch of 150 steps = 150 steps of 8 examples; learning rate 0.0002 (cosine, 5 warm-up steps); validation loss every 20 steps on 32 examples; the checkpoint with the lowest validation loss is registered',
+      '1 epoch of 150 steps = 150 steps (chosen for 1200 examples: whole epochs up to at least 150 steps, at most 5; --epochs or --steps to choose) of 8 examples; learning rate 0.0005 (cosine, 5 warm-up steps); validation loss every 20 steps on 32 examples; the checkpoint with the lowest validation loss is registered',
     );
+    // A smaller task gets more passes, not fewer steps; a tiny one at most five.
+    expect(describePlan(sftConfigSchema.parse({}), 500)).toMatch(
+      /^3 epochs of 63 steps = 189 steps \(chosen/,
+    );
+    expect(describePlan(sftConfigSchema.parse({}), 20)).toMatch(/^5 epochs of 3 steps = 15 steps \(chosen/);
+    expect(describePlan(sftConfigSchema.parse({}), 5000)).toMatch(
+      /^1 epoch of 625 steps = 625 steps \(chosen/,
+    );
+    expect(resolveEpochs(sftConfigSchema.parse({}), 500).epochs).toBe(3);
+    expect(resolveEpochs(sftConfigSchema.parse({ epochs: 0.5 }), 500).epochs).toBe(0.5);
   });
 
-  it('says how many epochs a step cap makes', () => {
+  it('says how many epochs a step cap makes, and which checkpoint it keeps', () => {
     expect(describePlan(sftConfigSchema.parse({ maxSteps: 90, learningRate: 5e-4 }), 1200)).toMatch(
       /^90 steps \(--steps\), 0\.60 epochs of 8 examples; learning rate 0\.0005/,
     );
     expect(describePlan(sftConfigSchema.parse({ epochs: 3 }), 500)).toMatch(
-      /^3 epochs of 63 steps = 189 steps/,
+      /^3 epochs of 63 steps = 189 steps of 8 examples/,
     );
+    expect(describePlan(sftConfigSchema.parse({ epochs: 1, selectBy: 'score' }), 1200)).toMatch(
+      /validation score \(greedy outputs graded by every grader that calls no model\) every 20 steps on 32 examples; the checkpoint with the highest validation score is registered$/,
+    );
+    expect(
+      describePlan(
+        sftConfigSchema.parse({ epochs: 1, selectBy: 'score', validationGraders: ['schema'] }),
+        1200,
+      ),
+    ).toContain('graded by schema');
   });
 });

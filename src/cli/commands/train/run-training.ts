@@ -167,7 +167,7 @@ function printSummary(result: TrainSpecialistResult, method: MethodName, extra: 
   );
   if (training.firstValidationLoss !== undefined) {
     process.stdout.write(
-      `Validation ${trainingMethods[method].validationMetric} ${training.firstValidationLoss.toFixed(4)} → ${training.bestValidationLoss?.toFixed(4)} (best).\n`,
+      `Validation ${training.validationMetric} ${training.firstValidationLoss.toFixed(4)} → ${training.bestValidationLoss?.toFixed(4)} (best).\n`,
     );
   }
   process.stdout.write(extra);

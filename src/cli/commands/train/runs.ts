@@ -62,7 +62,8 @@ export function registerRunCommands(program: Command, train: Command): void {
 
 /**
  * One run's row. The best validation value is a loss for methods that validate by loss (SFT, DPO)
- * and the mean graded score for those that validate by score (GRPO): the cell says which.
+ * and the mean graded score for those that validate by score (GRPO, SFT with `--select-by score`):
+ * the cell says which.
  */
 function runRow(
   run: Omit<TrainingRunRecord, 'status'> & { status: RunStatus },
@@ -70,7 +71,7 @@ function runRow(
 ): string[] {
   const { training } = readTrainingRunResult(run.result);
   const best = training?.bestValidationLoss;
-  const metric = methodNamed(run.method)?.validationMetric ?? 'loss';
+  const metric = training?.validationMetric ?? methodNamed(run.method)?.validationMetric ?? 'loss';
   const produced = specialists.filter((specialist) => specialist.trainingRun === run.id).at(-1);
   return [
     run.id,
