@@ -54,6 +54,12 @@ describe('quickstart --quick', () => {
     expect(existsSync(result.curation.file)).toBe(true);
     expect(result.curation.knownBadCaught).toBeGreaterThan(0);
     expect(result.curation.kept + result.curation.dropped).toBe(result.curation.incumbentOutputs);
+    // SFT trained on the data stage's last version, whose card says what each step dropped.
+    expect(result.curation.trainingExamples).toBe(
+      result.curation.kept - result.curation.duplicatesDropped - result.curation.contaminatedDropped,
+    );
+    expect(result.curation.datasetVersion).toMatch(/^ds-[0-9a-f]{12}/);
+    expect(readFileSync(result.curation.dataCard, 'utf8')).toContain('decontaminate');
     expect(existsSync(join(directory, '.tailor', 'quickstart-quick.json'))).toBe(true);
 
     // Run again: nothing is redone, the same numbers come back.

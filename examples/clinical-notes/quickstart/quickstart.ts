@@ -4,7 +4,9 @@ import {
   bootstrapMean,
   type Comparison,
   comparePaired,
-  curate,
+  curateDataset,
+  decontaminateDataset,
+  dedupDataset,
   type EvalSummary,
   type ExampleResult,
   grpoConfigSchema,
@@ -17,6 +19,7 @@ import {
   priceFor,
   readJsonl,
   readOutputs,
+  resolveDataset,
   runEval,
   sftConfigSchema,
   TailorError,
@@ -27,7 +30,6 @@ import {
   trainSpecialist,
   type Workspace,
   withSplits,
-  writeDataset,
   writeFileAtomic,
 } from '../../../src/index.js';
 import { renderQuickstartReport } from './report.js';
@@ -192,15 +194,19 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       },
     );
 
-    // (c) the incumbent's train outputs, graded; the failing ones are dropped
-    const curation = await stage('curate', "grading the incumbent's 1,200 train outputs", async () => {
-      const result = await curateIncumbent(task, graders, options.directory);
-      emit({
-        type: 'note',
-        text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones`,
-      });
-      return { curation: result };
-    });
+    // (c) the data stage on the incumbent's train outputs: curated, deduplicated, decontaminated
+    const curation = await stage(
+      'curate',
+      "the data stage on the incumbent's 1,200 train outputs",
+      async () => {
+        const result = await curateIncumbent(workspace, task, graders, options.directory);
+        emit({
+          type: 'note',
+          text: `kept ${result.kept} of ${result.incumbentOutputs}; caught ${result.knownBadCaught} of ${result.knownBad} known-bad outputs, dropped ${result.goodDropped} good ones; then ${result.duplicatesDropped} near duplicates and ${result.contaminatedDropped} overlapping validation or test dropped: ${result.trainingExamples} examples in ${result.datasetVersion} (data card ${result.dataCard})`,
+        });
+        return { curation: result };
+      },
+    );
 
     // (c) SFT on what is left
     const curatedTask = withSplits(task, { curated: curation.curation.file });
@@ -247,7 +253,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     const prefix = options.mode === 'quick' ? 'quickstart-quick' : 'quickstart';
     const sft = await stage(
       'sft',
-      `LoRA on ${curation.curation.kept} curated examples, ${size.sftSteps} steps of ${size.batchSize}`,
+      `LoRA on the ${curation.curation.trainingExamples} examples of ${curation.curation.datasetVersion}, ${size.sftSteps} steps of ${size.batchSize}`,
       async () => {
         const specialist = await train(`${prefix}-sft`, {
           kind: 'sft',
@@ -383,21 +389,40 @@ function prepareWorkspace(directory: string, exampleDirectory: string): void {
 }
 
 /**
- * Curate the incumbent's train outputs (the library's curation: every grader must pass) into the SFT
- * data, then check the filter against the generator's hidden list of wrong outputs, and grade the
- * incumbent's column of the table on the same outputs (the incumbent's outputs are what a company has
- * in production).
+ * The data stage on the incumbent's train outputs, as `tailor data curate | dedup | decontaminate`
+ * run it: graded against the references (every grader must pass), near duplicates dropped, anything
+ * overlapping the validation or test notes dropped, each step a dataset version with its data card.
+ * The last version is the SFT data. The curation is then checked against the generator's hidden list
+ * of wrong outputs, which no step reads.
  */
 async function curateIncumbent(
+  workspace: Workspace,
   task: Task,
   graders: TaskGrader[],
   directory: string,
 ): Promise<CurationResult> {
-  const train = loadDataset(task.data.train!, taskChecks(task));
-  const outputs = readOutputs(join(directory, 'incumbent', 'train-outputs.jsonl'));
-  const curation = await curate({ graders, records: train, outputs, outputFormat: task.output.format });
-  const file = join(directory, 'data', 'curated.jsonl');
-  writeDataset(file, curation.kept);
+  const outputsPath = join(directory, 'incumbent', 'train-outputs.jsonl');
+  const curated = await curateDataset({
+    workspace,
+    task,
+    input: resolveDataset(workspace, 'train', task),
+    outputs: readOutputs(outputsPath),
+    outputsPath,
+    graders,
+    name: 'incumbent-curated',
+  });
+  const deduped = dedupDataset({
+    workspace,
+    task,
+    input: resolveDataset(workspace, curated.version.id, task),
+    name: 'incumbent-curated-deduped',
+  });
+  const clean = decontaminateDataset({
+    workspace,
+    task,
+    input: resolveDataset(workspace, deduped.version.id, task),
+    name: 'incumbent-sft-data',
+  });
 
   const known = new Map(
     readJsonl<{ id: string; errors: string[] }>(join(directory, 'incumbent', 'answers.hidden.jsonl')).map(
@@ -407,20 +432,25 @@ async function curateIncumbent(
   let knownBad = 0;
   let knownBadCaught = 0;
   let goodDropped = 0;
-  for (const example of curation.examples) {
+  for (const example of curated.curation.examples) {
     const bad = known.get(example.record.id) === true;
     if (bad) knownBad += 1;
     if (bad && !example.kept) knownBadCaught += 1;
     if (!bad && !example.kept) goodDropped += 1;
   }
   return {
-    incumbentOutputs: curation.counts.outputs,
-    kept: curation.counts.kept,
-    dropped: curation.counts.dropped,
+    incumbentOutputs: curated.curation.counts.outputs,
+    kept: curated.curation.counts.kept,
+    dropped: curated.curation.counts.dropped,
     knownBad,
     knownBadCaught,
     goodDropped,
-    file,
+    duplicatesDropped: deduped.operation.dropped,
+    contaminatedDropped: clean.operation.dropped,
+    trainingExamples: clean.version.recordCount,
+    datasetVersion: clean.version.id,
+    dataCard: clean.version.htmlPath,
+    file: clean.version.path,
   };
 }
 

@@ -29,6 +29,13 @@ export interface CurationResult {
   knownBad: number;
   knownBadCaught: number;
   goodDropped: number;
+  /** Dropped after curation by `dedup` and `decontaminate`. */
+  duplicatesDropped: number;
+  contaminatedDropped: number;
+  /** The dataset version SFT trains on, its size, its data card (HTML) and its records. */
+  trainingExamples: number;
+  datasetVersion: string;
+  dataCard: string;
   file: string;
 }
 

@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     const { curation } = result;
     process.stdout.write(
       `\n${comparisonLine(result)}\n${incumbentLine(result)}\n${economicsNote}\n` +
-        `curation: kept ${curation.kept} of ${curation.incumbentOutputs} incumbent outputs; caught ${curation.knownBadCaught} of ${curation.knownBad} known-bad ones, dropped ${curation.goodDropped} good ones\n` +
+        `curation: kept ${curation.kept} of ${curation.incumbentOutputs} incumbent outputs; caught ${curation.knownBadCaught} of ${curation.knownBad} known-bad ones, dropped ${curation.goodDropped} good ones; ${curation.duplicatesDropped} near duplicates and ${curation.contaminatedDropped} overlapping validation or test dropped after it: SFT data ${curation.datasetVersion} (${curation.trainingExamples} examples, data card ${curation.dataCard})\n` +
         `${judgeLeftOut}\n\nreport: ${result.reportPath}\n\nNext:\n${nextSteps(result)
           .map((line) => `  ${line}`)
           .join('\n')}\n`,
