@@ -7,6 +7,8 @@ import {
   type CreateResult,
   type ForwardBackwardParams,
   type ForwardBackwardResult,
+  type HiddenStatesParams,
+  type HiddenStatesResult,
   type LoadResult,
   type LogprobsParams,
   type OptimStepParams,
@@ -125,6 +127,9 @@ export class TrainingWorker {
   }
   logprobs(params: LogprobsParams): Promise<{ logprobs: number[][] }> {
     return this.request('logprobs', params);
+  }
+  hiddenStates(params: HiddenStatesParams): Promise<HiddenStatesResult> {
+    return this.request('hidden_states', params);
   }
   save(params: SaveParams): Promise<SaveResult> {
     return this.request('save', params);

@@ -101,6 +101,34 @@ export interface LogprobsParams {
   adapter?: boolean;
 }
 
+/**
+ * The decoder's hidden states (worker `hidden_states`): what probes read, a judge head on a frozen
+ * base or a hallucination detector on the specialist's own states.
+ */
+export interface HiddenStatesParams {
+  sequences: Array<{ tokens: number[] }>;
+  /** Hidden-state indices: 0 the embeddings, n the last layer after the final norm, negative from the end ([-1]). */
+  layers?: number[];
+  /** Also every token's state per layer (large: tokens × hidden size numbers per layer). */
+  per_token?: boolean;
+  /** With per_token: per sequence, the token indices to return (default all). */
+  positions?: number[][];
+  /** false: the base model alone, adapter switched off. */
+  adapter?: boolean;
+  /** Sequences per forward pass (8), in batches of similar lengths. */
+  batch_size?: number;
+}
+
+export interface HiddenStatesResult {
+  /** The layers as resolved (non-negative), in the order asked. */
+  layers: number[];
+  hidden_size: number;
+  /** Per sequence, per layer: the mean over its tokens, and the last token's state. */
+  pooled: { mean: number[][][]; last: number[][][] };
+  /** With per_token: per sequence, per layer, per token (or per asked position). */
+  tokens?: number[][][][];
+}
+
 export interface SaveParams {
   dir: string;
   formats?: Array<'peft' | 'gguf-lora'>;
@@ -133,6 +161,7 @@ export interface WorkerOps {
   forward_backward: [ForwardBackwardParams, ForwardBackwardResult];
   optim_step: [OptimStepParams, OptimStepResult];
   logprobs: [LogprobsParams, { logprobs: number[][] }];
+  hidden_states: [HiddenStatesParams, HiddenStatesResult];
   save: [SaveParams, SaveResult];
   load: [{ dir: string }, LoadResult];
   shutdown: [Record<string, never>, { stopping: true }];

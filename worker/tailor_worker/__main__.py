@@ -36,6 +36,7 @@ def handlers_for(engine: Engine) -> dict[str, Callable[[dict[str, Any], Progress
         "forward_backward": engine.forward_backward,
         "optim_step": engine.optim_step,
         "logprobs": engine.logprobs,
+        "hidden_states": engine.hidden_states,
         "save": engine.save,
         "load": engine.load,
     }

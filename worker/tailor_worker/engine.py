@@ -13,7 +13,8 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,70 @@ class Engine:
                 with model.disable_adapter():
                     values = self._logprobs(tokens)
         return {"logprobs": [values[index, : len(row)].tolist() for index, row in enumerate(tokens)]}
+
+    # ---- hidden_states -----------------------------------------------------------------------------
+    def hidden_states(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """The decoder's hidden states of chosen layers, for probes (a judge head, a hallucination
+        detector) that read what the model computes rather than what it says.
+
+        ``layers`` index the model's hidden states: 0 is the embeddings, ``n`` the last layer's output
+        after the final norm (what the output layer reads), negative from the end (default ``[-1]``).
+        Per sequence, ``pooled`` holds for every layer the mean over its tokens and the last token's
+        state; with ``per_token``, ``tokens`` holds every token's state per layer (``positions``, if
+        given per sequence, keeps only those). Sequences run in batches of similar lengths, right
+        padded; a causal model's states at real tokens do not depend on the padding after them."""
+        model = self._require_model()
+        model.eval()
+        sequences = _sequences(params.get("sequences"), weights_required=False)
+        tokens = [sequence["tokens"] for sequence in sequences]
+        base = model.get_base_model()
+        count = int(base.config.num_hidden_layers)
+        layers = params.get("layers", [-1])
+        if not isinstance(layers, list) or not layers or not all(isinstance(layer, int) for layer in layers):
+            raise EngineError("'layers' must be a non-empty list of integers")
+        resolved = [layer if layer >= 0 else count + 1 + layer for layer in layers]
+        if any(layer < 0 or layer > count for layer in resolved):
+            raise EngineError(f"layers {layers} out of range: the model has hidden states 0..{count}")
+        per_token = bool(params.get("per_token", False))
+        positions = params.get("positions")
+        if positions is not None and (
+            not isinstance(positions, list)
+            or len(positions) != len(tokens)
+            or any(not all(0 <= p < len(row) for p in wanted) for wanted, row in zip(positions, tokens, strict=True))
+        ):
+            raise EngineError("'positions' must give, per sequence, token indices inside that sequence")
+        batch_size = max(1, int(params.get("batch_size", 8)))
+        mean: list[list[list[float]] | None] = [None] * len(tokens)
+        last: list[list[list[float]] | None] = [None] * len(tokens)
+        states: list[list[list[list[float]]] | None] = [None] * len(tokens)
+        order = sorted(range(len(tokens)), key=lambda index: len(tokens[index]))
+        with torch.no_grad(), _adapter(model, bool(params.get("adapter", True))):
+            for start in range(0, len(order), batch_size):
+                members = order[start : start + batch_size]
+                length = max(len(tokens[index]) for index in members)
+                ids = torch.zeros((len(members), length), dtype=torch.long)
+                mask = torch.zeros((len(members), length), dtype=torch.long)
+                for row, index in enumerate(members):
+                    ids[row, : len(tokens[index])] = torch.tensor(tokens[index], dtype=torch.long)
+                    mask[row, : len(tokens[index])] = 1
+                hidden = base.get_decoder()(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+                for row, index in enumerate(members):
+                    size = len(tokens[index])
+                    chosen = [hidden[layer][row, :size].float() for layer in resolved]
+                    mean[index] = [state.mean(dim=0).tolist() for state in chosen]
+                    last[index] = [state[-1].tolist() for state in chosen]
+                    if per_token:
+                        keep = positions[index] if positions is not None else list(range(size))
+                        states[index] = [state[keep].tolist() for state in chosen]
+                progress({"done": min(start + batch_size, len(order)), "total": len(order)})
+        result: dict[str, Any] = {
+            "layers": resolved,
+            "hidden_size": int(base.config.hidden_size),
+            "pooled": {"mean": mean, "last": last},
+        }
+        if per_token:
+            result["tokens"] = states
+        return result
 
     def _logprobs(self, tokens: list[list[int]], score: torch.Tensor | None = None) -> torch.Tensor:
         """Per-token log-probabilities ``[batch, length]``; only positions in ``score`` (default: all
@@ -370,6 +435,16 @@ class Engine:
         if self.model is None:
             raise EngineError("no model yet: send 'create' first")
         return self.model
+
+
+@contextmanager
+def _adapter(model: Any, enabled: bool) -> Iterator[None]:
+    """The adapter on (as trained) or off (the base model alone) for the duration."""
+    if enabled:
+        yield
+    else:
+        with model.disable_adapter():
+            yield
 
 
 def _seed_everything(seed: int) -> None:

@@ -256,3 +256,51 @@ def test_activation_checkpointing_changes_memory_not_the_result(tiny_model):
     assert curve_checkpointed == pytest.approx(curve_plain, rel=1e-5)
     for name, value in adapter_weights(plain).items():
         assert torch.allclose(value, adapter_weights(checkpointed)[name], atol=1e-6), name
+
+
+def test_hidden_states_equal_the_models_own_forward_pass_one_sequence_at_a_time(tiny_model):
+    engine = new_engine(tiny_model)
+    sequences = batch_of_eight()[:5]  # of 6 to 9 tokens: batches of 2 are padded
+    # One training step, so the adapter is not zero and the states are the adapted model's.
+    engine.forward_backward({"loss": "cross_entropy", "sequences": sequences}, print)
+    engine.optim_step({"lr": 0.05}, print)
+    events = []
+    reply = engine.hidden_states(
+        {"sequences": sequences, "layers": [0, 1, -1], "per_token": True, "batch_size": 2}, events.append
+    )
+    assert reply["layers"] == [0, 1, 2]
+    assert events[-1] == {"done": 5, "total": 5}
+    model = engine.model
+    model.eval()
+    for index, sequence in enumerate(sequences):
+        with torch.no_grad():
+            alone = model(input_ids=torch.tensor([sequence["tokens"]]), output_hidden_states=True).hidden_states
+        for slot, layer in enumerate([0, 1, 2]):
+            expected = alone[layer][0]
+            assert flat(reply["tokens"][index][slot]) == pytest.approx(flat(expected.tolist()), abs=1e-5)
+            assert reply["pooled"]["mean"][index][slot] == pytest.approx(expected.mean(dim=0).tolist(), abs=1e-5)
+            assert reply["pooled"]["last"][index][slot] == pytest.approx(expected[-1].tolist(), abs=1e-5)
+    # The last hidden state is what the output layer reads: its logits are the model's own.
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([sequences[0]["tokens"]])).logits[0, -1]
+        head = model.get_base_model().lm_head(torch.tensor(reply["pooled"]["last"][0][2]))
+    assert head.tolist() == pytest.approx(logits.tolist(), abs=1e-4)
+    # The adapter can be switched off, and positions keep only the tokens asked for.
+    off = engine.hidden_states({"sequences": sequences[:1], "adapter": False}, print)
+    assert off["pooled"]["last"][0][0] != pytest.approx(reply["pooled"]["last"][0][2], abs=1e-6)
+    picked = engine.hidden_states({"sequences": sequences[:2], "per_token": True, "positions": [[0, 2], [1]]}, print)
+    assert flat(picked["tokens"][0][0]) == pytest.approx(
+        flat([reply["tokens"][0][2][0], reply["tokens"][0][2][2]]), abs=1e-5
+    )
+    assert len(picked["tokens"][1][0]) == 1
+
+
+def test_hidden_states_refuse_layers_and_positions_that_do_not_exist(tiny_model):
+    engine = new_engine(tiny_model)
+    sequences = batch_of_eight()[:1]
+    with pytest.raises(EngineError, match="out of range"):
+        engine.hidden_states({"sequences": sequences, "layers": [3]}, print)
+    with pytest.raises(EngineError, match="non-empty list"):
+        engine.hidden_states({"sequences": sequences, "layers": []}, print)
+    with pytest.raises(EngineError, match="positions"):
+        engine.hidden_states({"sequences": sequences, "per_token": True, "positions": [[99]]}, print)
