@@ -1,5 +1,6 @@
 import type { JudgeVersionRecord } from '../store/judge-version-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
+import type { TrainedJudgeConfig } from './train-judge.js';
 import type { RubricConfig } from './tune.js';
 
 /**
@@ -8,7 +9,8 @@ import type { RubricConfig } from './tune.js';
  * name start at 1 and are assigned by the store, in one transaction.
  */
 export interface JudgeVersion extends JudgeVersionRecord {
-  config: RubricConfig;
+  /** A tuned rubric (`tailor align tune`) or a trained judge (`tailor align train`). */
+  config: RubricConfig | TrainedJudgeConfig;
 }
 
 export function saveJudgeVersion(
@@ -23,10 +25,10 @@ export function saveJudgeVersion(
   return store.judgeVersions.saveNext(entry);
 }
 
-// Only saveJudgeVersion writes the config column, always with a RubricConfig.
+// Only saveJudgeVersion (a RubricConfig) and trainJudge (a TrainedJudgeConfig) write the config column.
 const fromRecord = (record: JudgeVersionRecord): JudgeVersion => ({
   ...record,
-  config: record.config as RubricConfig,
+  config: record.config as RubricConfig | TrainedJudgeConfig,
 });
 
 /** One version, or the latest when `version` is omitted. */

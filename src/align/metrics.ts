@@ -24,6 +24,30 @@ export function confusion(judge: boolean[], expert: boolean[]): Confusion {
   return matrix;
 }
 
+/**
+ * Area under the ROC curve of scores against binary truth: the probability that a random positive
+ * scores above a random negative, ties counting half (the Mann–Whitney U statistic, normalised). NaN
+ * when either class is missing.
+ */
+export function auroc(scores: number[], truth: boolean[]): number {
+  const ranked = scores
+    .map((score, index) => ({ score, positive: truth[index]! }))
+    .sort((a, b) => a.score - b.score);
+  const positives = ranked.filter(({ positive }) => positive).length;
+  const negatives = ranked.length - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  // Midranks for ties, then the rank sum of the positives.
+  let rankSum = 0;
+  for (let start = 0; start < ranked.length; ) {
+    let end = start;
+    while (end + 1 < ranked.length && ranked[end + 1]!.score === ranked[start]!.score) end += 1;
+    const midrank = (start + end) / 2 + 1;
+    for (let index = start; index <= end; index += 1) if (ranked[index]!.positive) rankSum += midrank;
+    start = end + 1;
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
 export interface BinaryAgreement {
   accuracy: number;
   kappa: number;

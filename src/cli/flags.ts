@@ -8,3 +8,12 @@ export function positiveInteger(value: string, flag: string): number {
   }
   return parsed;
 }
+
+/** A flag that takes a whole number of 0 or more (`--seed`), or a usage error naming it. */
+export function wholeNumber(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new TailorError('usage', `${flag} must be a whole number, not "${value}"`);
+  }
+  return parsed;
+}

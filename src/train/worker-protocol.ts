@@ -109,6 +109,8 @@ export interface HiddenStatesParams {
   sequences: Array<{ tokens: number[] }>;
   /** Hidden-state indices: 0 the embeddings, n the last layer after the final norm, negative from the end ([-1]). */
   layers?: number[];
+  /** Per sequence, the token where the pooled mean starts (default 0): a judge pools over the answer. */
+  pool_from?: number[];
   /** Also every token's state per layer (large: tokens × hidden size numbers per layer). */
   per_token?: boolean;
   /** With per_token: per sequence, the token indices to return (default all). */

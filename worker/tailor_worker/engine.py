@@ -198,9 +198,11 @@ class Engine:
         ``layers`` index the model's hidden states: 0 is the embeddings, ``n`` the last layer's output
         after the final norm (what the output layer reads), negative from the end (default ``[-1]``).
         Per sequence, ``pooled`` holds for every layer the mean over its tokens and the last token's
-        state; with ``per_token``, ``tokens`` holds every token's state per layer (``positions``, if
-        given per sequence, keeps only those). Sequences run in batches of similar lengths, right
-        padded; a causal model's states at real tokens do not depend on the padding after them."""
+        state (``pool_from``, if given per sequence, starts the mean at that token: a judge reading a
+        prompt and an answer pools over the answer); with ``per_token``, ``tokens`` holds every token's
+        state per layer (``positions``, if given per sequence, keeps only those). Sequences run in
+        batches of similar lengths, right padded; a causal model's states at real tokens do not depend
+        on the padding after them."""
         model = self._require_model()
         model.eval()
         sequences = _sequences(params.get("sequences"), weights_required=False)
@@ -221,6 +223,13 @@ class Engine:
             or any(not all(0 <= p < len(row) for p in wanted) for wanted, row in zip(positions, tokens, strict=True))
         ):
             raise EngineError("'positions' must give, per sequence, token indices inside that sequence")
+        pool_from = params.get("pool_from")
+        if pool_from is not None and (
+            not isinstance(pool_from, list)
+            or len(pool_from) != len(tokens)
+            or any(not isinstance(at, int) or not 0 <= at < len(row) for at, row in zip(pool_from, tokens, strict=True))
+        ):
+            raise EngineError("'pool_from' must give, per sequence, a token index inside that sequence")
         batch_size = max(1, int(params.get("batch_size", 8)))
         mean: list[list[list[float]] | None] = [None] * len(tokens)
         last: list[list[list[float]] | None] = [None] * len(tokens)
@@ -239,7 +248,8 @@ class Engine:
                 for row, index in enumerate(members):
                     size = len(tokens[index])
                     chosen = [hidden[layer][row, :size].float() for layer in resolved]
-                    mean[index] = [state.mean(dim=0).tolist() for state in chosen]
+                    since = pool_from[index] if pool_from is not None else 0
+                    mean[index] = [state[since:].mean(dim=0).tolist() for state in chosen]
                     last[index] = [state[-1].tolist() for state in chosen]
                     if per_token:
                         keep = positions[index] if positions is not None else list(range(size))

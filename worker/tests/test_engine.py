@@ -293,6 +293,12 @@ def test_hidden_states_equal_the_models_own_forward_pass_one_sequence_at_a_time(
         flat([reply["tokens"][0][2][0], reply["tokens"][0][2][2]]), abs=1e-5
     )
     assert len(picked["tokens"][1][0]) == 1
+    # The mean can start part-way, over an answer after its prompt.
+    tail = engine.hidden_states({"sequences": sequences[:2], "pool_from": [3, 0]}, print)
+    assert tail["pooled"]["mean"][0][0] == pytest.approx(
+        torch.tensor(reply["tokens"][0][2][3:]).mean(dim=0).tolist(), abs=1e-5
+    )
+    assert tail["pooled"]["mean"][1][0] == pytest.approx(reply["pooled"]["mean"][1][2], abs=1e-5)
 
 
 def test_hidden_states_refuse_layers_and_positions_that_do_not_exist(tiny_model):
@@ -302,5 +308,7 @@ def test_hidden_states_refuse_layers_and_positions_that_do_not_exist(tiny_model)
         engine.hidden_states({"sequences": sequences, "layers": [3]}, print)
     with pytest.raises(EngineError, match="non-empty list"):
         engine.hidden_states({"sequences": sequences, "layers": []}, print)
+    with pytest.raises(EngineError, match="pool_from"):
+        engine.hidden_states({"sequences": sequences, "pool_from": [99]}, print)
     with pytest.raises(EngineError, match="positions"):
         engine.hidden_states({"sequences": sequences, "per_token": True, "positions": [[99]]}, print)

@@ -6,16 +6,18 @@ import { headline, probeRows, renderJudgeCardHtml, renderJudgeCardMarkdown } fro
 import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge-versions.js';
 import { type LabelledItem, labelledItems, listLabels } from '../../align/labels.js';
 import { runProbes } from '../../align/probes.js';
+import { trainJudge } from '../../align/train-judge.js';
 import { type RubricConfig, tuneJudge } from '../../align/tune.js';
 import { Random } from '../../common/random.js';
 import type { ChatModel } from '../../core/chat-model.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, TailorError } from '../../core/errors.js';
 import { createModel } from '../../models/create-model.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { type EvalRecord, loadDataset, referenceText, taskChecks } from '../../task/dataset.js';
 import { createGrader } from '../../task/graders/index.js';
 import { loadTask, type Task } from '../../task/task.js';
 import { type CommandContext, commandContext, inWorkspace } from '../context.js';
+import { positiveInteger, wholeNumber } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -210,8 +212,76 @@ export function registerAlign(program: Command): void {
     );
 
   align
+    .command('train')
+    .description(
+      "train a judge on the workspace's expert labels (a logistic probe on a base model's hidden states) and save it as a judge version with its card",
+    )
+    .argument('<name>', 'name of the trained judge (a new judge, or a new version of one)')
+    .option('--method <method>', 'how to train it: probe', 'probe')
+    .option('--base <reference>', 'base model whose hidden states the probe reads (default: defaultModel)')
+    .option('--layers <list>', 'hidden-state layers, 0 = embeddings, negative from the end', '-9,-1')
+    .option('--seed <n>', 'seed of the train/dev/test split of the labelled items', '0')
+    .option('--threads <n>', 'CPU threads (default: all cores)')
+    .action(
+      async (
+        name: string,
+        options: { method: string; base?: string; layers: string; seed: string; threads?: string },
+      ) => {
+        if (options.method !== 'probe')
+          throw new TailorError('usage', `--method must be probe, not "${options.method}"`);
+        const layers = options.layers.split(',').map((entry) => entry.trim());
+        if (layers.length === 0 || layers.some((entry) => !/^-?\d+$/.test(entry)))
+          throw new TailorError(
+            'usage',
+            `--layers must be whole numbers separated by commas, not "${options.layers}"`,
+          );
+        const context = commandContext(program.opts());
+        if (!context.workspace)
+          throw new ConfigError('tailor align train needs a workspace with a task and labels', {
+            hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
+          });
+        const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+        try {
+          const result = await trainJudge({
+            workspace: { ...context.workspace, config: context.config },
+            task: loadTask(context.workspace),
+            name,
+            ...(options.base ? { base: options.base } : {}),
+            layers: layers.map(Number),
+            seed: wholeNumber(options.seed, '--seed'),
+            ...(options.threads ? { threads: positiveInteger(options.threads, '--threads') } : {}),
+            onProgress: (stage, done, total) => bar.update(stage, done, total, 'items'),
+          });
+          bar.done();
+          if (context.json) {
+            printJson(result);
+            return;
+          }
+          const ci = (estimate: { mean: number; low: number; high: number }) => formatEstimate(estimate, '—');
+          const { labels, sets, test } = result;
+          process.stdout.write(
+            `\n${name} v${result.version} (probe): ${labels.used} labelled items → train ${sets.train.length} · dev ${sets.dev.length} · test ${sets.test.length} (seed ${options.seed}${labels.excludedTestSplitItems ? `; ${labels.excludedTestSplitItems} items on the task's test split left out` : ''})\n\n`,
+          );
+          printTable(
+            ['L2', 'DEV LOG-LOSS', 'DEV κ'],
+            result.candidates.map((candidate) => [
+              `${candidate.l2}${candidate.l2 === result.head.l2 ? '  ← chosen' : ''}`,
+              candidate.devLogLoss.toFixed(4),
+              Number.isFinite(candidate.devKappa) ? candidate.devKappa.toFixed(3) : '—',
+            ]),
+          );
+          process.stdout.write(
+            `\nheld-out test (${test.items} items): κ ${ci(test.kappa)} · AUROC ${ci(test.auroc)} · accuracy ${test.accuracy.toFixed(3)} · TPR ${test.truePositiveRate.toFixed(3)} · TNR ${test.trueNegativeRate.toFixed(3)}\nexperts' α (the human ceiling) ${ci(result.experts.passAlpha)}\n\njudge card: ${result.cardPath}, ${result.htmlPath}\n`,
+          );
+        } finally {
+          context.close();
+        }
+      },
+    );
+
+  align
     .command('list')
-    .description('tuned judge versions with their lineage')
+    .description('tuned and trained judge versions with their lineage')
     .action(() =>
       inWorkspace(program.opts(), 'align', (context) => {
         const versions = judgeVersions(context.workspace.store);
@@ -223,14 +293,24 @@ export function registerAlign(program: Command): void {
           ['JUDGE', 'VERSION', 'PARENT', 'WINNER', 'TEST κ (untuned → tuned)', 'CREATED'],
           versions.map((entry) => {
             const test = entry.lineage.test as
-              | { untuned: { mean: number }; tuned: { mean: number } }
+              | { untuned?: { mean: number }; tuned?: { mean: number }; kappa?: { mean: number } }
               | undefined;
+            const { config } = entry;
+            const trained = config.type === 'probe';
             return [
               entry.name,
               String(entry.version),
-              entry.parentVersion === undefined ? 'tailor.yaml' : String(entry.parentVersion),
-              String(entry.lineage.winner ?? ''),
-              test ? `${test.untuned.mean.toFixed(3)} → ${test.tuned.mean.toFixed(3)}` : '',
+              trained
+                ? 'trained'
+                : entry.parentVersion === undefined
+                  ? 'tailor.yaml'
+                  : String(entry.parentVersion),
+              config.type === 'probe' ? `probe on ${config.base}` : String(entry.lineage.winner ?? ''),
+              test?.kappa
+                ? `${test.kappa.mean.toFixed(3)} (trained)`
+                : test?.untuned && test.tuned
+                  ? `${test.untuned.mean.toFixed(3)} → ${test.tuned.mean.toFixed(3)}`
+                  : '',
               entry.createdAt.slice(0, 19),
             ];
           }),
@@ -255,6 +335,10 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
     const stored = judgeVersion(context.workspace.store, name, Number(options.version));
     if (!stored)
       throw new ConfigError(`No version ${options.version} of judge "${name}" (see tailor align list)`);
+    if (stored.config.type !== 'llm-rubric')
+      throw new ConfigError(
+        `${name} v${stored.version} is a trained ${stored.config.type} judge; its held-out agreement is on its judge card (tailor align list)`,
+      );
     config = stored.config;
     version = stored.version;
   }

@@ -152,7 +152,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
         writeLossPlot(result.runDirectory);
         const after = spec.afterTraining?.(result);
         if (context.json) printJson({ ...result, ...after?.json });
-        else printSummary(result, spec.method, after?.text ?? '');
+        else printSummary(result, after?.text ?? '');
       } finally {
         await judges.closeAll();
         context.close();
@@ -160,7 +160,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
     });
 }
 
-function printSummary(result: TrainSpecialistResult, method: MethodName, extra: string): void {
+function printSummary(result: TrainSpecialistResult, extra: string): void {
   const { training, consistency, specialist } = result;
   process.stdout.write(
     `\nTrained ${specialist.name} v${specialist.version} in ${training.steps} steps${training.stoppedEarly ? ' (stopped early)' : ''}.\n`,

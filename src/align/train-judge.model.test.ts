@@ -1,0 +1,68 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { disposeLlamaRuntime } from '../models/llama-cpp.js';
+import { openWorkspace } from '../store/workspace.js';
+import { parseTask } from '../task/task.js';
+import { judgeVersion } from './judge-versions.js';
+import { importLabels } from './labels.js';
+import { trainJudge } from './train-judge.js';
+
+// A probe judge trained on the reference task's 660 expert labels (220 outputs × 3 annotators) with
+// the real default model's hidden states: split by item, the test split's items left out, a judge
+// version with its lineage and a card. The held-out numbers are measured here, not asserted to a
+// target: the example README reports them.
+const example = join(import.meta.dirname, '..', '..', 'examples', 'clinical-notes');
+
+afterAll(async () => {
+  await disposeLlamaRuntime();
+});
+
+describe('a judge trained on expert labels, on the default model', () => {
+  it('trains a probe, saves it as a judge version with its card, and never reads the test split', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailor-train-judge-'));
+    cpSync(example, root, {
+      recursive: true,
+      filter: (path) =>
+        !path.includes('quickstart') && !path.includes('generator') && !path.includes('.tailor'),
+    });
+    const workspace = openWorkspace(root);
+    const imported = importLabels(workspace.store, join(root, 'labels', 'expert-labels.jsonl'));
+    expect(imported.added).toBe(660);
+    const task = parseTask(workspace.config.task, workspace.paths.configFile);
+    const stages = new Set<string>();
+    const result = await trainJudge({
+      workspace: { ...workspace, config: workspace.config },
+      task,
+      name: 'expert-verdict',
+      onProgress: (stage) => stages.add(stage),
+    });
+    expect(stages).toEqual(new Set(['hidden states']));
+    expect(result.version).toBe(1);
+    const { train, dev, test } = result.sets;
+    expect(new Set([...train, ...dev, ...test]).size).toBe(train.length + dev.length + test.length);
+    expect(result.labels.used).toBe(train.length + dev.length + test.length);
+    expect(result.labels.used).toBeGreaterThan(150);
+    expect(result.test.items).toBe(test.length);
+    expect(Number.isFinite(result.test.kappa.mean)).toBe(true);
+    expect(result.test.auroc.mean).toBeGreaterThanOrEqual(0);
+    expect(result.test.auroc.mean).toBeLessThanOrEqual(1);
+    // SmolLM2-135M has 30 layers: -9 and -1 are hidden states 22 and 30, 576 numbers each, twice.
+    const stored = judgeVersion(workspace.store, 'expert-verdict', 1)!;
+    expect(stored.config).toMatchObject({
+      type: 'probe',
+      base: 'smollm2-135m-instruct',
+      reading: { layers: [22, 30] },
+    });
+    expect(stored.lineage).toMatchObject({ method: 'probe', features: 4 * 576, labels: result.labels });
+    const card = readFileSync(result.cardPath, 'utf8');
+    expect(card).toContain("held-out Cohen's κ");
+    expect(card).toContain("experts' Krippendorff α");
+    expect(existsSync(result.htmlPath)).toBe(true);
+    process.stdout.write(
+      `probe judge: κ ${result.test.kappa.mean.toFixed(3)} [${result.test.kappa.low.toFixed(3)}, ${result.test.kappa.high.toFixed(3)}], AUROC ${result.test.auroc.mean.toFixed(3)} on ${result.test.items} held-out items; ${result.seconds.toFixed(0)} s\n`,
+    );
+    workspace.close();
+  }, 1_200_000);
+});
