@@ -17,3 +17,12 @@ export function wholeNumber(value: string, flag: string): number {
   }
   return parsed;
 }
+
+/** A flag that takes a number from 0 to 1 (`--fail-under`, `--margin`), or a usage error naming it. */
+export function fraction(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    throw new TailorError('usage', `${flag} must be a number from 0 to 1, not "${value}"`);
+  }
+  return parsed;
+}

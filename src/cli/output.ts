@@ -1,4 +1,5 @@
 import { TailorError } from '../core/errors.js';
+import { GateFailedError } from '../evals/gate.js';
 
 export { formatEstimate } from '../common/format.js';
 
@@ -29,6 +30,12 @@ export function printJson(value: unknown): void {
  * keeps its stack. Under `--json` the error is a JSON object on stdout for scripts.
  */
 export function reportError(error: unknown, json: boolean): number {
+  // A gate that did not hold comes after the command printed its results (JSON too): the reason goes
+  // to stderr only, so stdout stays one document.
+  if (error instanceof GateFailedError) {
+    process.stderr.write(`gate failed: ${error.message}\n`);
+    return 3;
+  }
   if (error instanceof TailorError) {
     if (json) printJson({ error: { code: error.code, message: error.message, hint: error.hint } });
     else {

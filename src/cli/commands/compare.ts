@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { comparePaired } from '../../evals/compare.js';
 import { economicsRows, type RunEconomics, runEconomics } from '../../evals/economics.js';
+import { GateFailedError, noWorseGate } from '../../evals/gate.js';
 import { renderCompareReport } from '../../evals/report.js';
 import { loadRunResults } from '../../evals/runner.js';
 import { createModel } from '../../models/create-model.js';
@@ -11,6 +12,7 @@ import { loadDataset } from '../../task/dataset.js';
 import { GraderError, inputText } from '../../task/graders/grader.js';
 import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../task/graders/pairwise-judge.js';
 import { type CommandContext, commandContext } from '../context.js';
+import { fraction } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 export function registerCompare(program: Command): void {
@@ -30,12 +32,25 @@ export function registerCompare(program: Command): void {
       '--report <file>',
       'HTML report with the per-example scatter (default: .tailor/artifacts/compare-<A>-<B>.html)',
     )
+    .option(
+      '--fail-if-worse',
+      'exit 3 (after printing) unless B is shown no worse than A: the CI of B − A must start at −margin or above',
+    )
+    .option('--margin <x>', 'with --fail-if-worse: how much worse B may be (0)', '0')
     .action(
       async (
         runA: string,
         runB: string,
-        options: { judge?: string; rubric: string; limit?: string; report?: string },
+        options: {
+          judge?: string;
+          rubric: string;
+          limit?: string;
+          report?: string;
+          failIfWorse?: boolean;
+          margin: string;
+        },
       ) => {
+        const margin = fraction(options.margin, '--margin');
         const context = commandContext(program.opts());
         if (!context.workspace)
           throw new ConfigError('tailor compare needs the workspace the runs are stored in');
@@ -87,6 +102,7 @@ export function registerCompare(program: Command): void {
               run.economics,
             ),
           ) as [RunEconomics, RunEconomics];
+          const gate = options.failIfWorse ? noWorseGate(comparison.difference, margin) : undefined;
           if (context.json) {
             printJson({
               a: a.model,
@@ -95,7 +111,9 @@ export function registerCompare(program: Command): void {
               ...comparison,
               ...(pairwise ? { pairwise } : {}),
               report: reportPath,
+              ...(gate ? { gate } : {}),
             });
+            if (gate && !gate.passed) throw new GateFailedError(gate.reason);
             return;
           }
           const { difference } = comparison;
@@ -126,6 +144,8 @@ export function registerCompare(program: Command): void {
               rowsB[index]!,
             ]),
           );
+          if (gate?.passed) process.stdout.write(`\ngate: ${gate.reason}\n`);
+          if (gate && !gate.passed) throw new GateFailedError(gate.reason);
         } finally {
           context.close();
         }

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import { scoresByGroup } from '../../evals/breakdown.js';
 import { economicsLine } from '../../evals/economics.js';
 import { exportFormatOf } from '../../evals/export.js';
+import { GateFailedError, scoreGate } from '../../evals/gate.js';
 import { renderEvalReport } from '../../evals/report.js';
 import { loadRunResults, runEval } from '../../evals/runner.js';
 import { priceFor } from '../../models/call-pipeline.js';
@@ -16,6 +17,7 @@ import type { WorkspaceStore } from '../../store/workspace.js';
 import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { commandContext } from '../context.js';
+import { fraction } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { exportRun } from './runs.js';
@@ -35,6 +37,7 @@ interface EvalOptions {
   export?: string;
   by?: string;
   pricedAs?: string;
+  failUnder?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -64,6 +67,10 @@ export function registerEval(program: Command): void {
     )
     .option('--by <field>', 'also score by group: a reference field (label) or an input field (input.site)')
     .option('--export <file>', "also write the run's per-example outputs and grades (.jsonl or .csv)")
+    .option(
+      '--fail-under <score>',
+      'exit 3 (after printing the results) when the overall score is below this, for CI',
+    )
     .action(async (options: EvalOptions) => {
       const context = commandContext(program.opts());
       if (!context.workspace)
@@ -71,8 +78,10 @@ export function registerEval(program: Command): void {
           hint: 'Run it in a folder with tailor.yaml, or pass --workspace.',
         });
       const task = loadTask(context.workspace);
-      // A bad export name is refused before any model runs, not after.
+      // A bad export name or threshold is refused before any model runs, not after.
       if (options.export) exportFormatOf(options.export);
+      const failUnder =
+        options.failUnder !== undefined ? fraction(options.failUnder, '--fail-under') : undefined;
       const pricedAs = options.pricedAs ? supplyPrice(options, context.config.prices) : undefined;
       const datasetPath = options.dataset ? resolve(options.dataset) : task.split(options.split);
       let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
@@ -134,13 +143,16 @@ export function registerEval(program: Command): void {
         writeFileAtomic(reportPath, renderEvalReport(summary, results, `${task.name} eval`));
         const exported = options.export ? exportRun(store, summary.runId, options.export) : undefined;
         const groups = options.by ? scoresByGroup(records, results, options.by) : undefined;
+        const gate = failUnder !== undefined ? scoreGate(summary.overall, failUnder) : undefined;
         if (context.json) {
           printJson({
             ...summary,
             report: reportPath,
             ...(exported ? { export: exported.file } : {}),
             ...(groups ? { groups: { by: options.by, scores: groups } } : {}),
+            ...(gate ? { gate } : {}),
           });
+          if (gate && !gate.passed) throw new GateFailedError(gate.reason);
           return;
         }
         const ci = formatEstimate;
@@ -177,8 +189,9 @@ export function registerEval(program: Command): void {
               `\n${grader.name}: pairwise against ${baseline?.label}; position consistency ${(100 * grader.positionConsistency).toFixed(1)}% (verdicts that changed with the order count as ties)`,
             );
         process.stdout.write(
-          `\n${economicsLine(summary)}\nreport: ${reportPath}${exported ? `\nexport: ${exported.file}` : ''}\n`,
+          `\n${economicsLine(summary)}\nreport: ${reportPath}${exported ? `\nexport: ${exported.file}` : ''}\n${gate?.passed ? `gate: ${gate.reason}\n` : ''}`,
         );
+        if (gate && !gate.passed) throw new GateFailedError(gate.reason);
       } finally {
         await models.closeAll();
         context.close();
