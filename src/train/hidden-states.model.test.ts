@@ -32,7 +32,7 @@ describe('hidden states from the worker', () => {
     const sequences = notes.map((note) => ({
       tokens: tokenizer.tokenize(note.id, [{ role: 'user', content: note.input.note }], '').tokens,
     }));
-    expect(new Set(sequences.map(({ tokens }) => tokens.length)).size).toBe(3); // padding is exercised
+    expect(new Set(sequences.map(({ tokens }) => tokens.length)).size).toBeGreaterThan(1); // padding is exercised
 
     worker = await TrainingWorker.start();
     await worker.create({ base: { gguf: basePath }, lora: { rank: 8, alpha: 16 }, seed: 1, threads: 2 });
@@ -53,12 +53,12 @@ describe('hidden states from the worker', () => {
       for (let slot = 0; slot < 3; slot += 1) {
         const tokens = batched.tokens![index]![slot]!;
         expect(tokens).toHaveLength(sequence.tokens.length);
-        expect(maxDifference(flat(tokens), flat(alone.tokens![0]![slot]!))).toBeLessThan(1e-3);
-        expect(maxDifference(batched.pooled.last[index]![slot]!, tokens.at(-1)!)).toBe(0);
+        expect(relativeDifference(flat(tokens), flat(alone.tokens![0]![slot]!))).toBeLessThan(1e-4);
+        expect(batched.pooled.last[index]![slot]!).toEqual(tokens.at(-1));
         const mean = tokens[0]!.map(
           (_, dim) => tokens.reduce((sum, row) => sum + row[dim]!, 0) / tokens.length,
         );
-        expect(maxDifference(batched.pooled.mean[index]![slot]!, mean)).toBeLessThan(1e-4);
+        expect(relativeDifference(batched.pooled.mean[index]![slot]!, mean)).toBeLessThan(1e-5);
       }
     }
     // Different notes, different states: the last layer tells them apart.
