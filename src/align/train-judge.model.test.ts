@@ -1,10 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { toJsonl } from '../common/jsonl.js';
 import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace } from '../store/workspace.js';
 import { parseTask } from '../task/task.js';
+import { tailorInProcess } from '../test-support/cli-in-process.js';
 import { judgeVersion } from './judge-versions.js';
 import { importLabels } from './labels.js';
 import { trainJudge } from './train-judge.js';
@@ -60,6 +63,49 @@ describe('a judge trained on expert labels, on the default model', () => {
     expect(card).toContain("held-out Cohen's κ");
     expect(card).toContain("experts' Krippendorff α");
     expect(existsSync(result.htmlPath)).toBe(true);
+    // As a grader of `tailor eval`: its score of an output is the probe's probability, read alone
+    // where training read it in padded batches.
+    const config = parse(readFileSync(join(root, 'tailor.yaml'), 'utf8'));
+    config.task.graders.push({ name: 'experts', type: 'trained-judge', judge: 'expert-verdict' });
+    writeFileSync(join(root, 'tailor.yaml'), stringify(config));
+    const judged = result.heldOut.filter((item) => item.exampleId.startsWith('validation-')).slice(0, 3);
+    expect(judged.length).toBe(3);
+    const outputsFile = join(root, 'judged.jsonl');
+    writeFileSync(outputsFile, toJsonl(judged.map((item) => ({ id: item.exampleId, output: item.output }))));
+    const evaluated = await tailorInProcess(root, [
+      '--json',
+      'eval',
+      '--split',
+      'validation',
+      '--outputs',
+      outputsFile,
+      '--graders',
+      'experts',
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const run = JSON.parse(evaluated.stdout) as { runId: string; examples: number };
+    expect(run.examples).toBe(3);
+    const exported = await tailorInProcess(root, [
+      '--json',
+      'runs',
+      'export',
+      run.runId,
+      '--out',
+      join(root, 'run.jsonl'),
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = readFileSync(join(root, 'run.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { id: string; grades: Record<string, { score: number; pass: boolean }> },
+      );
+    for (const item of judged) {
+      const grade = rows.find((row) => row.id === item.exampleId)!.grades.experts!;
+      expect(grade.score).toBeCloseTo(item.probability, 3);
+      expect(grade.pass).toBe(item.probability >= 0.5);
+    }
     process.stdout.write(
       `probe judge: κ ${result.test.kappa.mean.toFixed(3)} [${result.test.kappa.low.toFixed(3)}, ${result.test.kappa.high.toFixed(3)}], AUROC ${result.test.auroc.mean.toFixed(3)} on ${result.test.items} held-out items; ${result.seconds.toFixed(0)} s\n`,
     );

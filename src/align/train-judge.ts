@@ -41,6 +41,8 @@ export interface TrainedJudgeConfig {
 export interface TrainJudgeResult extends ProbeJudgeResult {
   name: string;
   version: number;
+  /** Each held-out item with its example, the output judged and the probe's probability of a pass. */
+  heldOut: Array<{ itemId: string; exampleId: string; output: string; probability: number }>;
   labels: { items: number; used: number; excludedTestSplitItems: number; tooLong: number; noRecord: number };
   experts: HumanAgreement;
   cardPath: string;
@@ -172,10 +174,20 @@ export async function trainJudge(options: {
   });
   writeFileAtomic(cardPath, card.markdown);
   writeFileAtomic(htmlPath, card.html);
+  const heldOut = result.sets.test.map((id) => {
+    const item = byId.get(id)!;
+    return {
+      itemId: id,
+      exampleId: item.exampleId,
+      output: item.output,
+      probability: probability(result.head, read.features.get(id)!),
+    };
+  });
   return {
     ...result,
     name,
     version,
+    heldOut,
     labels: labelCounts,
     experts,
     cardPath,

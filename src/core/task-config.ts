@@ -110,6 +110,16 @@ export const graderSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     ...common,
+    type: z.literal('trained-judge'),
+    /** A judge trained on expert labels (`tailor align train <judge>`), by name. */
+    judge: z.string().min(1),
+    /** Its version (default: the latest). */
+    version: z.int().positive().optional(),
+    /** The probability that the experts would pass an output, from which it passes. */
+    passAt: z.number().min(0).max(1).default(0.5),
+  }),
+  z.strictObject({
+    ...common,
     type: z.literal('pairwise'),
     /** What "better" means; the judge compares the output with a baseline's (tailor eval --baseline). */
     rubric: z.string(),

@@ -13,6 +13,16 @@ export { renderTemplate, templateVariables, valueAt } from './template.js';
 /** A judge model for an LLM grader: the grader's own `model:` reference, or undefined for the default. */
 export type JudgeFor = (reference: string | undefined) => Promise<ChatModel>;
 
+/**
+ * A trained judge's scorer by name and version (`tailor align train`; src/align/trained-judges.ts):
+ * the probability that the experts would pass an output for an input. A command that grades with
+ * trained judges provides it; without it, asking for one is a ConfigError.
+ */
+export type TrainedJudgeFor = (
+  name: string,
+  version: number | undefined,
+) => Promise<(input: Record<string, unknown>, output: string) => Promise<number>>;
+
 /** A built grader beside the config it came from (name, weight, required). */
 export interface TaskGrader {
   config: GraderConfig;
@@ -39,7 +49,11 @@ export interface Task extends Omit<TaskConfig, 'input' | 'output' | 'data'> {
    * `select` (an unknown name is a ConfigError listing the task's graders). LLM judges get their model
    * from `judgeFor`; without it, asking for a judge is a ConfigError.
    */
-  createGraders(options?: { select?: readonly string[]; judgeFor?: JudgeFor }): Promise<TaskGrader[]>;
+  createGraders(options?: {
+    select?: readonly string[];
+    judgeFor?: JudgeFor;
+    trainedJudgeFor?: TrainedJudgeFor;
+  }): Promise<TaskGrader[]>;
   /** A grader's config by name, or a ConfigError listing the task's graders. */
   grader(name: string): GraderConfig;
 }
@@ -123,17 +137,21 @@ function withQuestions(definition: TaskData): Task {
       if (!found) throw new ConfigError(`The task has no grader "${name}" (has: ${names()})`);
       return found;
     },
-    async createGraders({ select, judgeFor } = {}) {
+    async createGraders({ select, judgeFor, trainedJudgeFor } = {}) {
       const unknown = select?.filter((name) => !graders.some((grader) => grader.name === name)) ?? [];
       if (unknown.length > 0)
         throw new ConfigError(`Unknown grader(s) ${unknown.join(', ')}; the task has ${names()}`);
       const chosen = graders.filter((grader) => !select || select.includes(grader.name));
       const noJudge: JudgeFor = () =>
         Promise.reject(new ConfigError('This step runs no LLM judges; leave judge graders out of it.'));
+      const noTrainedJudge: TrainedJudgeFor = () =>
+        Promise.reject(
+          new ConfigError('This step runs no trained judges; leave trained-judge graders out of it.'),
+        );
       return Promise.all(
         chosen.map(async (config) => ({
           config,
-          grader: await createGrader(config, task, judgeFor ?? noJudge),
+          grader: await createGrader(config, task, judgeFor ?? noJudge, trainedJudgeFor ?? noTrainedJudge),
         })),
       );
     },

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createTrainedJudges } from '../../align/trained-judges.js';
 import { toJsonl } from '../../common/jsonl.js';
 import { ConfigError } from '../../core/errors.js';
 import {
@@ -89,10 +90,12 @@ export function registerData(program: Command): void {
         const outputs = readOutputs(outputsPath);
         const minimumScores = parseMinimumScores(options.min);
         const judges = modelPool({ config: context.config, store: context.workspace.store });
+        const trained = createTrainedJudges({ store: context.workspace.store, task: step.task });
         try {
           const graders = await step.task.createGraders({
             ...(options.grader.length > 0 ? { select: options.grader } : {}),
             judgeFor: (reference) => judges.get(reference ?? context.config.defaultModel),
+            trainedJudgeFor: (name, version) => trained.scorerFor(name, version),
           });
           const result = await curateDataset({ ...step, outputs, outputsPath, graders, minimumScores });
           const { counts } = result.curation;
@@ -105,6 +108,7 @@ export function registerData(program: Command): void {
           });
         } finally {
           await judges.closeAll();
+          await trained.close();
         }
       }),
     );

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createTrainedJudges } from '../../align/trained-judges.js';
 import type { PriceTable } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import { scoresByGroup } from '../../evals/breakdown.js';
@@ -112,9 +113,11 @@ export function registerEval(program: Command): void {
       const store = context.workspace.store;
       const models = modelPool({ config: context.config, store, onProgress: bar.onTransfer });
       const modelFor = (reference: string) => models.get(reference);
+      const trained = createTrainedJudges({ store, task });
       const graders = await task.createGraders({
         ...(wanted ? { select: wanted } : {}),
         judgeFor: (reference) => modelFor(reference ?? options.judge ?? context.config.defaultModel),
+        trainedJudgeFor: (name, version) => trained.scorerFor(name, version),
       });
       const modelReference = options.model ?? context.config.defaultModel;
       const model = options.outputs ? undefined : await modelFor(modelReference);
@@ -194,6 +197,7 @@ export function registerEval(program: Command): void {
         if (gate && !gate.passed) throw new GateFailedError(gate.reason);
       } finally {
         await models.closeAll();
+        await trained.close();
         context.close();
       }
     });

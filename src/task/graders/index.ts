@@ -1,6 +1,7 @@
 import type { ChatModel } from '../../core/chat-model.js';
+import { ConfigError } from '../../core/errors.js';
 import type { GraderConfig } from '../../core/task-config.js';
-import type { Task } from '../task.js';
+import type { Task, TrainedJudgeFor } from '../task.js';
 import { fieldMatchGrader } from './field-match.js';
 import { functionGrader } from './function.js';
 import type { Grader } from './grader.js';
@@ -11,15 +12,20 @@ import { pairwiseGrader } from './pairwise.js';
 import { setF1Grader } from './set-f1.js';
 import { containsGrader, exactGrader, regexGrader } from './text-match.js';
 import { chrFGrader, numericGrader, rougeLGrader } from './text-similarity.js';
+import { trainedJudgeGrader } from './trained-judge.js';
 
 export type { Grade, GradeContext, Grader } from './grader.js';
 export { GraderError, inputText, parseJson } from './grader.js';
 
-/** Build a grader from its config; LLM judges get their model from `judgeFor`. */
+/**
+ * Build a grader from its config; LLM judges get their model from `judgeFor`, trained judges their
+ * scorer from `trainedJudgeFor`.
+ */
 export async function createGrader(
   config: GraderConfig,
   task: Task,
   judgeFor: (reference: string | undefined) => Promise<ChatModel>,
+  trainedJudgeFor?: TrainedJudgeFor,
 ): Promise<Grader> {
   switch (config.type) {
     case 'json-schema': {
@@ -61,6 +67,11 @@ export async function createGrader(
         passAt: config.passAt,
         examples: config.examples,
       });
+    case 'trained-judge': {
+      if (!trainedJudgeFor)
+        throw new ConfigError(`grader "${config.name}" is a trained judge, which this step cannot run`);
+      return trainedJudgeGrader(await trainedJudgeFor(config.judge, config.version), config.passAt);
+    }
     case 'pairwise':
       return pairwiseGrader(await judgeFor(config.model), {
         rubric: config.rubric,
