@@ -6,6 +6,8 @@ import { parseJsonLines } from '../common/jsonl.js';
 import { TailorError } from '../core/errors.js';
 import type { LabelRecord } from '../store/label-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
+import { type EvalRecord, loadDataset, taskChecks } from '../task/dataset.js';
+import type { Task } from '../task/task.js';
 
 /**
  * Expert labels: what domain experts said about outputs. One label is one annotator's verdict on one
@@ -289,4 +291,20 @@ export function labelledItems(labels: Label[]): LabelledItem[] {
       score: median,
     };
   });
+}
+
+/**
+ * Every record of the task's splits by id, for what labels are about (a judge needs an item's input
+ * and reference), and the ids on the test split, which no judge choice may look at.
+ */
+export function labelledRecords(task: Task): { records: Map<string, EvalRecord>; testExamples: Set<string> } {
+  const records = new Map<string, EvalRecord>();
+  const testExamples = new Set<string>();
+  for (const [split, path] of Object.entries(task.data)) {
+    for (const record of loadDataset(path, taskChecks(task))) {
+      records.set(record.id, record);
+      if (split === 'test') testExamples.add(record.id);
+    }
+  }
+  return { records, testExamples };
 }

@@ -9,12 +9,11 @@ import { resolveModelFile } from '../models/model-files.js';
 import { parseModelReference } from '../models/provider-registry.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { WorkspacePaths, WorkspaceStore } from '../store/workspace.js';
-import { type EvalRecord, loadDataset, taskChecks } from '../task/dataset.js';
 import type { Task } from '../task/task.js';
 import { createChatTokenizer } from '../train/chat-tokens.js';
 import { TrainingWorker } from '../train/worker-client.js';
 import { type HumanAgreement, humanAgreement } from './agreement.js';
-import { labelledItems, listLabels } from './labels.js';
+import { labelledItems, labelledRecords, listLabels } from './labels.js';
 import { type JudgedOutput, type ProbeReading, probeFeatures, readingFingerprint } from './probe-features.js';
 import {
   type ProbeHead,
@@ -72,7 +71,7 @@ export async function trainJudge(options: {
     });
 
   // ---- the labelled outputs, never the task's test split ----
-  const { records, testExamples } = taskRecords(task);
+  const { records, testExamples } = labelledRecords(task);
   const all = labelledItems(labels);
   const kept = all.filter((item) => !testExamples.has(item.exampleId));
   const withRecord = kept.filter((item) => records.has(item.exampleId));
@@ -194,18 +193,6 @@ export async function trainJudge(options: {
     htmlPath,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-function taskRecords(task: Task): { records: Map<string, EvalRecord>; testExamples: Set<string> } {
-  const records = new Map<string, EvalRecord>();
-  const testExamples = new Set<string>();
-  for (const [split, path] of Object.entries(task.data)) {
-    for (const record of loadDataset(path, taskChecks(task))) {
-      records.set(record.id, record);
-      if (split === 'test') testExamples.add(record.id);
-    }
-  }
-  return { records, testExamples };
 }
 
 function renderCard(options: {

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { type AlignmentReport, measureJudge } from '../../align/align.js';
 import { headline, probeRows, renderJudgeCardHtml, renderJudgeCardMarkdown } from '../../align/card.js';
 import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge-versions.js';
-import { type LabelledItem, labelledItems, listLabels } from '../../align/labels.js';
+import { type LabelledItem, labelledItems, labelledRecords, listLabels } from '../../align/labels.js';
 import { runProbes } from '../../align/probes.js';
 import { trainJudge } from '../../align/train-judge.js';
 import { type RubricConfig, tuneJudge } from '../../align/tune.js';
@@ -13,9 +13,9 @@ import type { ChatModel } from '../../core/chat-model.js';
 import { ConfigError, TailorError } from '../../core/errors.js';
 import { createModel } from '../../models/create-model.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
-import { type EvalRecord, loadDataset, referenceText, taskChecks } from '../../task/dataset.js';
+import { referenceText } from '../../task/dataset.js';
 import { createGrader } from '../../task/graders/index.js';
-import { loadTask, type Task } from '../../task/task.js';
+import { loadTask } from '../../task/task.js';
 import { type CommandContext, commandContext, inWorkspace } from '../context.js';
 import { positiveInteger, wholeNumber } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
@@ -350,7 +350,7 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
   let items: LabelledItem[] = labelledItems(labels);
   if (options.limit) items = new Random(0).permutation(items).slice(0, Number(options.limit));
   const usedLabels = labels.filter((label) => items.some((item) => item.itemId === label.itemId));
-  const { records, testExamples } = taskRecords(task);
+  const { records, testExamples } = labelledRecords(task);
   const judgeReference = config.model ?? options.judge ?? context.config.defaultModel;
   const judge: ChatModel = await createModel(judgeReference, {
     config: context.config,
@@ -368,17 +368,4 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
     testExamples,
     concurrency: Number(options.concurrency ?? context.config.llama.parallel),
   };
-}
-
-/** Every example of the task's datasets by id (the judge needs its input and reference). */
-function taskRecords(task: Task): { records: Map<string, EvalRecord>; testExamples: Set<string> } {
-  const records = new Map<string, EvalRecord>();
-  const testExamples = new Set<string>();
-  for (const [split, path] of Object.entries(task.data)) {
-    for (const record of loadDataset(path, taskChecks(task))) {
-      records.set(record.id, record);
-      if (split === 'test') testExamples.add(record.id);
-    }
-  }
-  return { records, testExamples };
 }
