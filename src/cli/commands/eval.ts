@@ -5,6 +5,7 @@ import { createTrainedJudges } from '../../align/trained-judges.js';
 import type { PriceTable } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import { scoresByGroup } from '../../evals/breakdown.js';
+import { type ClassificationReport, classificationReport } from '../../evals/classification.js';
 import { economicsLine } from '../../evals/economics.js';
 import { exportFormatOf } from '../../evals/export.js';
 import { GateFailedError, scoreGate } from '../../evals/gate.js';
@@ -37,6 +38,7 @@ interface EvalOptions {
   baseline?: string;
   export?: string;
   by?: string;
+  classes?: string;
   pricedAs?: string;
   failUnder?: string;
 }
@@ -67,6 +69,10 @@ export function registerEval(program: Command): void {
       'with --outputs: price the supplied outputs as this API model (tokens estimated, prices from tailor.yaml)',
     )
     .option('--by <field>', 'also score by group: a reference field (label) or an input field (input.site)')
+    .option(
+      '--classes <field>',
+      'also report classification metrics for a label field of the output and reference: per-class precision, recall and F1, macro and weighted F1, confusion matrix',
+    )
     .option('--export <file>', "also write the run's per-example outputs and grades (.jsonl or .csv)")
     .option(
       '--fail-under <score>',
@@ -146,6 +152,9 @@ export function registerEval(program: Command): void {
         writeFileAtomic(reportPath, renderEvalReport(summary, results, `${task.name} eval`));
         const exported = options.export ? exportRun(store, summary.runId, options.export) : undefined;
         const groups = options.by ? scoresByGroup(records, results, options.by) : undefined;
+        const classification = options.classes
+          ? classificationReport(records, results, options.classes)
+          : undefined;
         const gate = failUnder !== undefined ? scoreGate(summary.overall, failUnder) : undefined;
         if (context.json) {
           printJson({
@@ -153,6 +162,7 @@ export function registerEval(program: Command): void {
             report: reportPath,
             ...(exported ? { export: exported.file } : {}),
             ...(groups ? { groups: { by: options.by, scores: groups } } : {}),
+            ...(classification ? { classification } : {}),
             ...(gate ? { gate } : {}),
           });
           if (gate && !gate.passed) throw new GateFailedError(gate.reason);
@@ -186,6 +196,7 @@ export function registerEval(program: Command): void {
             ]),
           );
         }
+        if (classification) printClassification(classification);
         for (const grader of summary.graders)
           if (grader.positionConsistency !== undefined)
             process.stdout.write(
@@ -201,6 +212,42 @@ export function registerEval(program: Command): void {
         context.close();
       }
     });
+}
+
+function printClassification(report: ClassificationReport): void {
+  const share = (value: number) => value.toFixed(3);
+  process.stdout.write(
+    `\nclasses at ${report.field} (${report.examples} examples${report.unlabelled ? `, ${report.unlabelled} outputs with no label` : ''}):\n`,
+  );
+  printTable(
+    ['CLASS', 'SUPPORT', 'PREDICTED', 'PRECISION', 'RECALL', 'F1'],
+    report.classes.map((score) => [
+      score.label,
+      String(score.support),
+      String(score.predicted),
+      share(score.precision),
+      share(score.recall),
+      share(score.f1),
+    ]),
+  );
+  process.stdout.write(
+    `accuracy ${formatEstimate(report.accuracy)} · macro F1 ${formatEstimate(report.macroF1)} · weighted F1 ${formatEstimate(report.weightedF1)}\n`,
+  );
+  const predicted = [...new Set(Object.values(report.confusion).flatMap((row) => Object.keys(row)))].sort(
+    (a, b) => a.localeCompare(b),
+  );
+  const columns = [
+    ...report.classes.map((score) => score.label),
+    ...predicted.filter((label) => !report.classes.some((score) => score.label === label)),
+  ];
+  process.stdout.write('confusion (rows: reference, columns: output):\n');
+  printTable(
+    ['', ...columns],
+    report.classes.map((score) => [
+      score.label,
+      ...columns.map((label) => String(report.confusion[score.label]?.[label] ?? 0)),
+    ]),
+  );
 }
 
 /** A baseline is an eval run stored in this workspace, or a JSONL file of `{id, output}`. */
