@@ -95,4 +95,22 @@ describe('a probe judge trained on expert labels', () => {
     // The same labels and seed give the same judge.
     expect(trainProbeJudge({ items, features, seed: 0 }).head).toEqual(result.head);
   });
+
+  it('draws a learning curve on nested shares of the train items, scored on the same test items', () => {
+    const { features, items } = syntheticTask();
+    const result = trainProbeJudge({ items, features, seed: 0 });
+    const curve = result.learningCurve;
+    expect(curve.map((point) => point.fraction)).toEqual([0.25, 0.5, 1]);
+    const trainItems = curve.map((point) => point.trainItems);
+    expect(trainItems[2]).toBe(result.sets.train.length);
+    expect(trainItems[0]).toBeLessThan(trainItems[1]!);
+    expect(trainItems[1]).toBeLessThan(trainItems[2]!);
+    // Each share keeps both verdicts in the train set's proportions (stratified).
+    expect(Math.abs(trainItems[0]! - result.sets.train.length / 4)).toBeLessThanOrEqual(1);
+    // The full point is the judge itself; every point is scored on all the test items.
+    expect(curve[2]!.kappa).toEqual(result.test.kappa);
+    for (const point of curve) expect(point.kappa.count).toBe(result.test.items);
+    // With one informative feature, fifteen labels already find it.
+    expect(curve[0]!.auroc.mean).toBeGreaterThan(0.8);
+  });
 });

@@ -1,3 +1,4 @@
+import { Random } from '../common/random.js';
 import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
 import type { LabelledItem } from './labels.js';
 import { auroc, binaryAgreement, cohenKappa } from './metrics.js';
@@ -30,7 +31,25 @@ export interface ProbeJudgeResult {
   /** Dev log-loss of each L2 strength tried; the lowest wins. */
   candidates: Array<{ l2: number; devLogLoss: number; devKappa: number }>;
   test: ProbeTestReport;
+  /**
+   * Held-out κ and AUROC of heads fitted on a share of the train items (the same dev picks the L2,
+   * the same test items are scored), so a team sees what more labels buy. The last point is the
+   * judge itself.
+   */
+  learningCurve: LearningPoint[];
 }
+
+export interface LearningPoint {
+  /** Share of the train items used, stratified by verdict. */
+  fraction: number;
+  trainItems: number;
+  l2: number;
+  kappa: Estimate;
+  auroc: Estimate;
+}
+
+/** The shares of the train items the learning curve fits on. */
+export const learningFractions = [0.25, 0.5, 1];
 
 export interface ProbeTestReport {
   items: number;
@@ -75,7 +94,56 @@ export function trainProbeJudge(options: {
   const train = data(sets.train);
   const dev = data(sets.dev);
   const test = data(sets.test);
-  const candidates = (options.grid ?? l2Grid).map((l2) => {
+  const grid = options.grid ?? l2Grid;
+  const fitted = fitOnDev(train, dev, grid);
+  const report = (head: ProbeHead) =>
+    testReport(
+      test.x.map((row) => probability(head, row)),
+      test.y,
+      test.pass,
+    );
+  const full = report(fitted.best.head);
+  // Smaller train sets are nested prefixes of one seeded order per verdict, so each point holds the
+  // labels of the one before it, as a team's growing label set would.
+  const order = new Random(options.seed + 1);
+  const strata = [true, false].map((verdict) =>
+    order.permutation(sets.train.filter((item) => item.pass === verdict)),
+  );
+  const learningCurve = learningFractions.map((fraction): LearningPoint => {
+    if (fraction === 1)
+      return {
+        fraction,
+        trainItems: sets.train.length,
+        l2: fitted.best.head.l2,
+        kappa: full.kappa,
+        auroc: full.auroc,
+      };
+    const subset = strata.flatMap((stratum) =>
+      stratum.slice(0, Math.max(1, Math.round(fraction * stratum.length))),
+    );
+    const point = fitOnDev(data(subset), dev, grid).best.head;
+    const scored = report(point);
+    return { fraction, trainItems: subset.length, l2: point.l2, kappa: scored.kappa, auroc: scored.auroc };
+  });
+  const ids = (items: LabelledItem[]) => items.map((item) => item.itemId);
+  return {
+    head: fitted.best.head,
+    sets: { train: ids(sets.train), dev: ids(sets.dev), test: ids(sets.test) },
+    candidates: fitted.candidates.map(({ l2, devLogLoss, devKappa }) => ({ l2, devLogLoss, devKappa })),
+    test: full,
+    learningCurve,
+  };
+}
+
+interface LabelledData {
+  x: number[][];
+  y: number[];
+  pass: boolean[];
+}
+
+/** A head per L2 strength on `train`; the one with the lowest dev log-loss wins. */
+function fitOnDev(train: LabelledData, dev: LabelledData, grid: readonly number[]) {
+  const candidates = grid.map((l2) => {
     const head = fitLogistic(train.x, train.y, l2);
     const predicted = dev.x.map((row) => probability(head, row));
     return {
@@ -91,17 +159,7 @@ export function trainProbeJudge(options: {
   const best = candidates.reduce((winner, candidate) =>
     candidate.devLogLoss < winner.devLogLoss ? candidate : winner,
   );
-  const ids = (items: LabelledItem[]) => items.map((item) => item.itemId);
-  return {
-    head: best.head,
-    sets: { train: ids(sets.train), dev: ids(sets.dev), test: ids(sets.test) },
-    candidates: candidates.map(({ l2, devLogLoss, devKappa }) => ({ l2, devLogLoss, devKappa })),
-    test: testReport(
-      test.x.map((row) => probability(best.head, row)),
-      test.y,
-      test.pass,
-    ),
-  };
+  return { best, candidates };
 }
 
 /** The probe's probability that the experts would pass an item with these features. */

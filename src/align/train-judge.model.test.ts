@@ -62,6 +62,9 @@ describe('a judge trained on expert labels, on the default model', () => {
     const card = readFileSync(result.cardPath, 'utf8');
     expect(card).toContain("held-out Cohen's κ");
     expect(card).toContain("experts' Krippendorff α");
+    expect(result.learningCurve.map((point) => point.fraction)).toEqual([0.25, 0.5, 1]);
+    expect(result.learningCurve.at(-1)!.trainItems).toBe(train.length);
+    expect(card).toContain('## Learning curve (held-out)');
     expect(existsSync(result.htmlPath)).toBe(true);
     // As a grader of `tailor eval`: its score of an output is the probe's probability, read alone
     // where training read it in padded batches.
@@ -107,7 +110,7 @@ describe('a judge trained on expert labels, on the default model', () => {
       expect(grade.pass).toBe(item.probability >= 0.5);
     }
     process.stdout.write(
-      `probe judge: κ ${result.test.kappa.mean.toFixed(3)} [${result.test.kappa.low.toFixed(3)}, ${result.test.kappa.high.toFixed(3)}], AUROC ${result.test.auroc.mean.toFixed(3)} on ${result.test.items} held-out items; ${result.seconds.toFixed(0)} s\n`,
+      `probe judge: κ ${result.test.kappa.mean.toFixed(3)} [${result.test.kappa.low.toFixed(3)}, ${result.test.kappa.high.toFixed(3)}], AUROC ${result.test.auroc.mean.toFixed(3)} on ${result.test.items} held-out items; ${result.seconds.toFixed(0)} s; learning curve ${result.learningCurve.map((point) => `${point.trainItems} items κ ${point.kappa.mean.toFixed(3)}`).join(', ')}\n`,
     );
     workspace.close();
   }, 1_200_000);

@@ -244,6 +244,17 @@ function renderCard(options: {
         `| ${candidate.l2} | ${candidate.devLogLoss.toFixed(4)} | ${Number.isFinite(candidate.devKappa) ? candidate.devKappa.toFixed(3) : '—'} |`,
     ),
     '',
+    '## Learning curve (held-out)',
+    '',
+    'The head refitted on a share of the train items (stratified, nested; the same dev and test items): what more expert labels buy.',
+    '',
+    '| train items | share | L2 | κ [95% CI] | AUROC [95% CI] |',
+    '| --- | --- | --- | --- | --- |',
+    ...result.learningCurve.map(
+      (point) =>
+        `| ${point.trainItems} | ${Math.round(100 * point.fraction)}% | ${point.l2} | ${ci(point.kappa)} | ${ci(point.auroc)} |`,
+    ),
+    '',
     '## Calibration (held-out)',
     '',
     '| predicted | items | mean predicted | experts passing |',

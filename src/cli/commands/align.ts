@@ -271,8 +271,18 @@ export function registerAlign(program: Command): void {
             ]),
           );
           process.stdout.write(
-            `\nheld-out test (${test.items} items): κ ${ci(test.kappa)} · AUROC ${ci(test.auroc)} · accuracy ${test.accuracy.toFixed(3)} · TPR ${test.truePositiveRate.toFixed(3)} · TNR ${test.trueNegativeRate.toFixed(3)}\nexperts' α (the human ceiling) ${ci(result.experts.passAlpha)}\n\njudge card: ${result.cardPath}, ${result.htmlPath}\n`,
+            `\nheld-out test (${test.items} items): κ ${ci(test.kappa)} · AUROC ${ci(test.auroc)} · accuracy ${test.accuracy.toFixed(3)} · TPR ${test.truePositiveRate.toFixed(3)} · TNR ${test.trueNegativeRate.toFixed(3)}\nexperts' α (the human ceiling) ${ci(result.experts.passAlpha)}\n\nlearning curve (the head refitted on a share of the train items; the same test items):\n`,
           );
+          printTable(
+            ['TRAIN ITEMS', 'SHARE', 'HELD-OUT κ [95% CI]', 'AUROC [95% CI]'],
+            result.learningCurve.map((point) => [
+              String(point.trainItems),
+              `${Math.round(100 * point.fraction)}%`,
+              ci(point.kappa),
+              ci(point.auroc),
+            ]),
+          );
+          process.stdout.write(`\njudge card: ${result.cardPath}, ${result.htmlPath}\n`);
         } finally {
           context.close();
         }
