@@ -20,10 +20,13 @@ export function registerGrpoCommand(program: Command, train: Command): void {
       .option('--judge <reference>', 'model for LLM-judge graders that name none (default: defaultModel)'),
     {
       method: 'grpo',
-      request: async (config, flags, { task, settings, judgeFor }) => ({
+      request: async (config, flags, { task, settings, judgeFor, trainedJudgeFor }) => ({
         kind: 'grpo',
         config,
-        graders: await task.createGraders({ judgeFor: (reference) => judgeFor(reference ?? flags.judge) }),
+        graders: await task.createGraders({
+          judgeFor: (reference) => judgeFor(reference ?? flags.judge),
+          trainedJudgeFor,
+        }),
         contextSize: settings.llama.contextSize,
         ...(flags.from ? { initFrom: flags.from } : {}),
       }),

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { createTrainedJudges } from '../../../align/trained-judges.js';
 import type { ChatModel } from '../../../core/chat-model.js';
 import type { TailorConfig } from '../../../core/config.js';
 import { ConfigError } from '../../../core/errors.js';
 import { taskWithTrainingData } from '../../../data/dataset-version.js';
 import { modelPool } from '../../../models/create-model.js';
-import { loadTask, type Task } from '../../../task/task.js';
+import { loadTask, type Task, type TrainedJudgeFor } from '../../../task/task.js';
 import { writeLossPlot } from '../../../train/loss-plot.js';
 import type { MethodStepEvent } from '../../../train/method.js';
 import { type MethodName, type MethodRequest, trainingMethods } from '../../../train/methods/index.js';
@@ -47,6 +48,8 @@ export interface MethodCommand<Name extends MethodName, Flags extends CommonFlag
       /** tailor.yaml, parsed. */
       settings: TailorConfig;
       judgeFor: (reference: string | undefined) => Promise<ChatModel>;
+      /** Trained judges (`tailor align train`) as graders: a GRPO reward, SFT's validation score. */
+      trainedJudgeFor: TrainedJudgeFor;
     },
   ): Promise<MethodRequest> | MethodRequest;
   /**
@@ -105,10 +108,17 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
       ) as ConfigOf<Name>;
       // LLM-judge graders used as GRPO rewards need their models; they are closed when training ends.
       const judges = modelPool({ config: context.config, store: workspace.store });
+      // Trained judges start their reader only when a grader first scores with one.
+      const trained = createTrainedJudges({
+        store: workspace.store,
+        task,
+        ...(given.threads ? { threads: positiveInteger(given.threads, '--threads') } : {}),
+      });
       const request = await spec.request(config, given, {
         task,
         settings: context.config,
         judgeFor: (reference) => judges.get(reference ?? context.config.defaultModel),
+        trainedJudgeFor: (name, version) => trained.scorerFor(name, version),
       });
       // Continuing a specialist: its base is the default unless --base says otherwise.
       const parent = given.from ? workspace.store.training.specialist(given.from) : undefined;
@@ -155,6 +165,7 @@ export function addTrainingCommand<Name extends MethodName, Flags extends Common
         else printSummary(result, after?.text ?? '');
       } finally {
         await judges.closeAll();
+        await trained.close();
         context.close();
       }
     });

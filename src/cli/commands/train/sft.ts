@@ -11,7 +11,7 @@ export function registerSftCommand(program: Command, train: Command): void {
       .description("supervised fine-tuning on the task's train split; registers the result as llama:<name>"),
     {
       method: 'sft',
-      request: async (config, _flags, { task, settings, judgeFor }) =>
+      request: async (config, _flags, { task, settings, judgeFor, trainedJudgeFor }) =>
         config.selectBy === 'score'
           ? {
               kind: 'sft',
@@ -19,6 +19,7 @@ export function registerSftCommand(program: Command, train: Command): void {
               graders: await task.createGraders({
                 select: validationGraderNames(task.graders, config.validationGraders),
                 judgeFor: (reference) => judgeFor(reference),
+                trainedJudgeFor,
               }),
               contextSize: settings.llama.contextSize,
             }
