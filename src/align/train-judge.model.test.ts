@@ -109,6 +109,27 @@ describe('a judge trained on expert labels, on the default model', () => {
       expect(grade.score).toBeCloseTo(item.probability, 3);
       expect(grade.pass).toBe(item.probability >= 0.5);
     }
+    // Side by side with the prompted rubric judge on a sample of the probe's held-out items.
+    const compared = await tailorInProcess(root, [
+      '--json',
+      'align',
+      'compare',
+      'plan-faithfulness',
+      '--trained',
+      'expert-verdict',
+      '--limit',
+      '4',
+    ]);
+    expect(compared.code, compared.stderr).toBe(0);
+    const comparison = JSON.parse(compared.stdout) as {
+      items: number;
+      columns: Array<{ label: string; kind: string; items: number; seen: number; auroc?: unknown }>;
+    };
+    expect(comparison.items).toBe(4);
+    expect(comparison.columns.map((column) => column.kind)).toEqual(['rubric', 'trained probe']);
+    expect(comparison.columns[1]).toMatchObject({ label: 'expert-verdict v1', seen: 0 });
+    expect(comparison.columns[1]!.items).toBe(4);
+    expect(comparison.columns[0]!.auroc).toBeUndefined();
     process.stdout.write(
       `probe judge: κ ${result.test.kappa.mean.toFixed(3)} [${result.test.kappa.low.toFixed(3)}, ${result.test.kappa.high.toFixed(3)}], AUROC ${result.test.auroc.mean.toFixed(3)} on ${result.test.items} held-out items; ${result.seconds.toFixed(0)} s; learning curve ${result.learningCurve.map((point) => `${point.trainItems} items κ ${point.kappa.mean.toFixed(3)}`).join(', ')}\n`,
     );

@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { type AlignmentReport, measureJudge } from '../../align/align.js';
 import { headline, probeRows, renderJudgeCardHtml, renderJudgeCardMarkdown } from '../../align/card.js';
+import { type ComparedJudge, compareJudges } from '../../align/compare-judges.js';
 import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge-versions.js';
 import { type LabelledItem, labelledItems, labelledRecords, listLabels } from '../../align/labels.js';
 import { runProbes } from '../../align/probes.js';
 import { trainJudge } from '../../align/train-judge.js';
+import { createTrainedJudges } from '../../align/trained-judges.js';
 import { type RubricConfig, tuneJudge } from '../../align/tune.js';
 import { Random } from '../../common/random.js';
 import type { ChatModel } from '../../core/chat-model.js';
@@ -288,6 +290,107 @@ export function registerAlign(program: Command): void {
         }
       },
     );
+
+  align
+    .command('compare')
+    .description(
+      "the rubric judge, its tuned versions and trained judges side by side on a trained judge's held-out items",
+    )
+    .argument('<grader>', 'an llm-rubric grader of the task')
+    .requiredOption(
+      '--trained <names>',
+      'trained judges (comma-separated, latest versions); the first holds out the items',
+    )
+    .option('--judge <reference>', 'judge model when the grader names none (default: defaultModel)')
+    .option('--limit <n>', 'a seeded sample of n held-out items')
+    .option('--concurrency <n>', 'judge calls in flight (default: llama.parallel)')
+    .action(async (name: string, options: JudgeOptions & { trained: string }) => {
+      const context = commandContext(program.opts());
+      const setup = await judgeSetup(context, name, { ...options, limit: undefined });
+      const store = context.workspace!.store;
+      const trainedNames = options.trained.split(',').map((entry) => entry.trim());
+      const trainedVersions = trainedNames.map((trainedName) => {
+        const stored = judgeVersion(store, trainedName);
+        if (!stored || stored.config.type !== 'probe')
+          throw new ConfigError(`No trained judge "${trainedName}" in this workspace`, {
+            hint: 'Train one with: tailor align train <name> (tailor align list shows them).',
+          });
+        return stored;
+      });
+      const tuned = judgeVersions(store).filter(
+        (entry) => entry.name === name && entry.config.type === 'llm-rubric',
+      );
+      const trained = createTrainedJudges({ store, task: setup.task });
+      const bar = new ProgressBar(process.stderr, context.json && !process.stderr.isTTY);
+      try {
+        const rubric = (config: RubricConfig) => createGrader(config, setup.task, async () => setup.judge);
+        const judges: ComparedJudge[] = [
+          {
+            kind: 'rubric',
+            label: `${name} (tailor.yaml)`,
+            version: undefined,
+            grader: await rubric(setup.config),
+          },
+          ...(await Promise.all(
+            tuned.map(async (entry) => ({
+              kind: 'tuned rubric' as const,
+              label: `${name} v${entry.version}`,
+              version: entry,
+              grader: await rubric(entry.config as RubricConfig),
+            })),
+          )),
+          ...(await Promise.all(
+            trainedVersions.map(async (entry) => ({
+              kind: 'trained probe' as const,
+              label: `${entry.name} v${entry.version}`,
+              version: entry,
+              score: await trained.scorerFor(entry.name, entry.version),
+              passAt: 0.5,
+            })),
+          )),
+        ];
+        const comparison = await compareJudges({
+          heldOutOf: trainedVersions[0]!,
+          judges,
+          labels: setup.labels,
+          items: setup.items,
+          records: setup.records,
+          concurrency: setup.concurrency,
+          ...(options.limit ? { limit: positiveInteger(options.limit, '--limit') } : {}),
+          onProgress: (judge, done, total) => bar.update(judge, done, total, 'items'),
+        });
+        bar.done();
+        if (context.json) {
+          printJson(comparison);
+          return;
+        }
+        const ci = (estimate: { mean: number; low: number; high: number } | undefined) =>
+          estimate ? formatEstimate(estimate, '—') : '—';
+        process.stdout.write(
+          `\n${comparison.items} items held out by ${comparison.heldOutOf.name} v${comparison.heldOutOf.version}; every judge run on them now, against the experts' majority\n\n`,
+        );
+        printTable(
+          ['JUDGE', 'KIND', 'ITEMS', 'κ [95% CI]', 'AUROC [95% CI]', 'TPR', 'TNR', 'TUNED ON'],
+          comparison.columns.map((column) => [
+            column.label,
+            column.kind,
+            String(column.items),
+            ci(column.kappa),
+            ci(column.auroc),
+            column.truePositiveRate.mean.toFixed(3),
+            column.trueNegativeRate.mean.toFixed(3),
+            column.kind === 'rubric' ? '—' : String(column.seen),
+          ]),
+        );
+        process.stdout.write(
+          '\nTUNED ON: of these items, how many the judge was tuned or trained on (its own train and dev sets); 0 for the trained judge that holds them out.\n',
+        );
+      } finally {
+        await trained.close();
+        await setup.judge.close();
+        context.close();
+      }
+    });
 
   align
     .command('list')
