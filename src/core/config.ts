@@ -76,6 +76,23 @@ export const configSchema = z.strictObject({
       capture: z.boolean().default(true),
       /** Field paths replaced by "[redacted]" in captured traffic, e.g. `request.messages.*.content`. */
       redact: z.array(z.string()).default([]),
+      /**
+       * Gateway mode: models answered by an upstream OpenAI-compatible endpoint (the incumbent), the
+       * request passed through with only `model` rewritten, the traffic captured. See src/serve/gateway.ts.
+       */
+      upstreams: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            baseUrl: z.url({ protocol: /^https?$/ }),
+            model: z.string().min(1).optional(),
+            apiKeyEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+              .optional(),
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   /** Training settings per method (`train.sft: {...}`); see train-config.ts. */

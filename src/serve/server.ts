@@ -9,6 +9,7 @@ import type { TailorConfig } from '../core/config.js';
 import { ProviderError, TailorError } from '../core/errors.js';
 import { listModels } from '../models/model-files.js';
 import type { WorkspaceStore } from '../store/workspace.js';
+import { forward, resolveUpstreams, StreamTranscript, type Upstream } from './gateway.js';
 import { type ApiKey, allows, type Scope, verifyApiKey } from './keys.js';
 import {
   chatRequestSchema,
@@ -34,6 +35,8 @@ import { recordFeedback, recordTraffic, trafficRecord } from './traffic.js';
  * - A client that disconnects aborts its generation; a request past `serve.requestTimeoutMs` too.
  * - Requests and responses are captured in the workspace unless the key or the config opts out.
  * - Bad requests get OpenAI-style error bodies; nothing a client sends can crash the server.
+ * - Models under `serve.upstreams` are forwarded to their endpoint (gateway.ts) and take no decode
+ *   slot: the upstream keeps its own limits, and its answers and errors reach the client as sent.
  */
 export interface ServerOptions {
   config: TailorConfig;
@@ -52,6 +55,8 @@ type Variables = { key: ApiKey };
 export function createServerApp(options: ServerOptions): Hono<{ Variables: Variables }> {
   const { config, store } = options;
   const slots = new Slots(config.llama.parallel, config.serve.maxQueue);
+  // A missing upstream key stops the start here, not the first client's request.
+  const upstreams = resolveUpstreams(config.serve.upstreams);
   const app = new Hono<{ Variables: Variables }>();
   const fail = (c: Context, error: WireError, headers: Record<string, string> = {}) => {
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
@@ -89,18 +94,34 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
     const names = await servedModels(store);
     return c.json({
       object: 'list',
-      data: names.map((entry) => ({
-        id: entry.name,
-        object: 'model',
-        created: entry.created,
-        owned_by: entry.ownedBy,
-      })),
+      data: [
+        ...[...upstreams.values()].map((upstream) => ({
+          id: upstream.name,
+          object: 'model',
+          created: 0,
+          owned_by: 'upstream',
+        })),
+        ...names
+          .filter((entry) => !upstreams.has(entry.name))
+          .map((entry) => ({
+            id: entry.name,
+            object: 'model',
+            created: entry.created,
+            owned_by: entry.ownedBy,
+          })),
+      ],
     });
   });
 
   app.post('/v1/chat/completions', requireScope('inference'), async (c) => {
     const parsed = await readJson(c);
     if ('error' in parsed) return fail(c, parsed.error);
+    const body = parsed.value as Record<string, unknown> | null;
+    const upstream =
+      body !== null && typeof body === 'object' && typeof body.model === 'string'
+        ? upstreams.get(body.model)
+        : undefined;
+    if (upstream) return gatewayChat(c, upstream, body!);
     const result = chatRequestSchema.safeParse(parsed.value);
     if (!result.success) return fail(c, requestError(result.error));
     const request = result.data;
@@ -119,7 +140,7 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
         c,
         wireError(
           404,
-          `The model '${request.model}' does not exist. Served: ${served.map((entry) => entry.name).join(', ')}.`,
+          `The model '${request.model}' does not exist. Served: ${[...upstreams.keys(), ...served.map((entry) => entry.name)].join(', ')}.`,
           {
             param: 'model',
             code: 'model_not_found',
@@ -224,6 +245,113 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
       }
     });
   });
+
+  /** A request for an upstream model: forwarded, its answer passed back as sent, the traffic captured. */
+  async function gatewayChat(
+    c: Context<{ Variables: Variables }>,
+    upstream: Upstream,
+    body: Record<string, unknown>,
+  ) {
+    const id = `chatcmpl-${randomUUID()}`;
+    const key = c.get('key');
+    const started = performance.now();
+    const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(config.serve.requestTimeoutMs)]);
+    let captured = false;
+    const capture = (
+      status: number,
+      response: unknown,
+      usage?: { prompt_tokens?: number; completion_tokens?: number } | null,
+    ) => {
+      if (captured || !config.serve.capture || !key.capture) return;
+      captured = true;
+      recordTraffic(
+        store,
+        {
+          id,
+          keyId: key.id,
+          model: upstream.name,
+          request: body,
+          response,
+          status,
+          latencyMs: performance.now() - started,
+          inputTokens: usage?.prompt_tokens,
+          outputTokens: usage?.completion_tokens,
+        },
+        config.serve.redact,
+      );
+    };
+    c.header('x-request-id', id);
+    let forwarded: Awaited<ReturnType<typeof forward>>;
+    try {
+      forwarded = await forward(upstream, body, signal);
+    } catch (error) {
+      const wire = toWireError(error, signal);
+      capture(wire.status, wire.body);
+      return fail(c, wire);
+    }
+    if ('error' in forwarded) {
+      capture(forwarded.error.status, forwarded.error.body);
+      return fail(c, forwarded.error);
+    }
+    const { response } = forwarded;
+    const type = response.headers.get('content-type') ?? 'application/json';
+    const headers = { 'content-type': type, 'x-request-id': id };
+    if (!type.includes('text/event-stream') || !response.body) {
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        const wire = toWireError(error, signal);
+        capture(wire.status, wire.body);
+        return fail(c, wire);
+      }
+      let answer: { usage?: { prompt_tokens?: number; completion_tokens?: number } } | undefined;
+      try {
+        answer = JSON.parse(text);
+      } catch {
+        answer = undefined;
+      }
+      capture(response.status, answer ?? { raw: text }, answer?.usage);
+      return new Response(text, { status: response.status, headers });
+    }
+    // Streamed: the upstream's bytes go to the client as they come; the transcript reads them on the way.
+    const transcript = new StreamTranscript();
+    const reader = response.body.getReader();
+    const streamed = () => ({
+      id: transcript.upstreamId,
+      streamed: true,
+      content: transcript.content,
+      finish_reason: transcript.finishReason,
+    });
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            transcript.end();
+            capture(response.status, streamed(), transcript.usage);
+            controller.close();
+            return;
+          }
+          transcript.push(value);
+          controller.enqueue(value);
+        } catch (error) {
+          const wire = toWireError(error, signal);
+          capture(wire.status, { ...wire.body, partial: transcript.content });
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        const wire = wireError(499, 'The client closed the request.', { code: 'client_closed' });
+        capture(wire.status, { ...wire.body, partial: transcript.content });
+        await reader.cancel().catch(() => undefined);
+      },
+    });
+    return new Response(stream, {
+      status: response.status,
+      headers: { ...headers, 'cache-control': 'no-cache' },
+    });
+  }
 
   app.post('/v1/feedback', requireScope('feedback'), async (c) => {
     const parsed = await readJson(c);

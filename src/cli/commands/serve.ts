@@ -39,6 +39,10 @@ export function registerServe(program: Command): void {
       const served = await servedModels(store);
       // The URL on stdout's first line lets scripts (and tests) find a server started on port 0.
       process.stdout.write(`listening on ${server.url}\n`);
+      const upstreams = context.config.serve.upstreams.map(
+        (upstream) => `${upstream.name} → ${upstream.baseUrl} (${upstream.model ?? upstream.name})`,
+      );
+      if (upstreams.length > 0) process.stderr.write(`forwarded (gateway): ${upstreams.join(', ')}\n`);
       process.stderr.write(
         `models: ${served.map((entry) => entry.name).join(', ') || 'none'}\ntry: curl ${server.url}/v1/chat/completions -H "Authorization: Bearer $TAILOR_KEY" -H 'Content-Type: application/json' -d '{"model": "${served[0]?.name ?? '<model>'}", "messages": [{"role": "user", "content": "Hello"}]}'\n`,
       );
