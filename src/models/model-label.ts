@@ -13,6 +13,6 @@ export function modelLabel(reference: string, modelId: string, store: WorkspaceS
   const parsed = parseModelReference(reference);
   if (parsed.provider !== 'llama' || !('adapters' in parsed) || parsed.adapters.length > 0) return modelId;
   if (findCatalogEntry(parsed.model) || existsSync(parsed.model)) return modelId;
-  const specialist = store?.training.specialist(parsed.model);
+  const specialist = store?.training.specialistAt(parsed.model);
   return specialist ? `llama:${specialist.name}@v${specialist.version}` : modelId;
 }

@@ -10,6 +10,7 @@ import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { defaultModelPath } from '../test-support/default-model.js';
 import { writeLlamaLora } from '../test-support/gguf-writer.js';
+import { promoteSpecialist, rollbackSpecialist } from '../train/aliases.js';
 import { createApiKey, revokeApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
 import { trafficRecord } from './traffic.js';
@@ -271,5 +272,59 @@ describe('tailor serve', () => {
     }
     expect(health.inFlight).toBe(0);
     expect((await post('/v1/chat/completions', ask('hi'), secret)).status).toBe(200);
+  });
+  it('serves every version and the aliases clients call, following a promotion without a restart', {
+    timeout: 120_000,
+  }, async () => {
+    // A second version of the specialist, as a retraining would register it: it does not move @prod.
+    const second = join(workspace.paths.root, 'notes-sft-v2.gguf');
+    writeLlamaLora(second, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 2, scale: 0.5 });
+    workspace.store.training.registerSpecialist(
+      {
+        name: 'notes-sft',
+        base: 'smollm2-135m-instruct',
+        basePath: await defaultModelPath(),
+        adapterPath: '',
+        trainingRun: 'run-1',
+        lineage: {},
+      },
+      () => second,
+    );
+    const served = async (model: string) => {
+      const response = await post('/v1/chat/completions', ask('Hi', { model, max_tokens: 2 }), secret);
+      return {
+        status: response.status,
+        weights: response.headers.get('x-tailor-model'),
+        body: await json(response),
+      };
+    };
+    expect((await served('notes-sft@prod')).body.error.code).toBe('model_not_found');
+    promoteSpecialist(workspace.store, {
+      name: 'notes-sft',
+      version: 1,
+      alias: 'prod',
+      reason: 'first release',
+    });
+    expect(await served('notes-sft@prod')).toMatchObject({ status: 200, weights: 'llama:notes-sft@v1' });
+    // The bare name is the latest version; a version is addressable by number.
+    expect((await served('notes-sft')).weights).toBe('llama:notes-sft@v2');
+    expect((await served('notes-sft@v1')).weights).toBe('llama:notes-sft@v1');
+    const listed = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })
+    ).json()) as {
+      data: { id: string }[];
+    };
+    expect(listed.data.map((model) => model.id)).toContain('notes-sft@prod');
+    // Promoted while the server runs: the next request gets the new version.
+    promoteSpecialist(workspace.store, {
+      name: 'notes-sft',
+      version: 2,
+      alias: 'prod',
+      reason: 'gate passed',
+    });
+    expect((await served('notes-sft@prod')).weights).toBe('llama:notes-sft@v2');
+    rollbackSpecialist(workspace.store, { name: 'notes-sft', alias: 'prod', reason: 'complaints' });
+    expect((await served('notes-sft@prod')).weights).toBe('llama:notes-sft@v1');
+    expect((await served('notes-sft@v9')).body.error.code).toBe('model_not_found');
   });
 });

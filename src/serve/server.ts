@@ -134,7 +134,7 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
         }),
       );
     const served = await servedModels(store);
-    const target = served.find((entry) => entry.name === request.model);
+    const target = served.find((entry) => entry.name === request.model) ?? versionEntry(store, request.model);
     if (!target)
       return fail(
         c,
@@ -177,6 +177,8 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
       );
     };
     c.header('x-request-id', id);
+    // Which weights answered: an alias names a version, and the version is what a bug report needs.
+    c.header('x-tailor-model', target.reference);
     let model: ChatModel;
     try {
       await release.ready;
@@ -447,13 +449,42 @@ export async function servedModels(
       created: 0,
       ownedBy: 'tailor',
     })),
-    ...store.training.specialists().map((specialist) => ({
+    // Each specialist by name (its latest version) and by alias, each entry naming the exact version
+    // it resolves to now: the model pool caches by reference, so a promotion or a new version is
+    // served from the next request on, while requests in flight finish on the model they started with.
+    ...latestSpecialists(store).map((specialist) => ({
       name: specialist.name,
-      reference: `llama:${specialist.name}`,
+      reference: `llama:${specialist.name}@v${specialist.version}`,
       created: Math.floor(Date.parse(specialist.createdAt) / 1000),
       ownedBy: 'workspace',
     })),
+    ...store.training.aliases().map((alias) => ({
+      name: `${alias.name}@${alias.alias}`,
+      reference: `llama:${alias.name}@v${alias.version}`,
+      created: Math.floor(Date.parse(alias.updatedAt) / 1000),
+      ownedBy: 'workspace',
+    })),
   ];
+}
+
+function latestSpecialists(store: WorkspaceStore) {
+  const latest = new Map<string, ReturnType<WorkspaceStore['training']['specialists']>[number]>();
+  for (const specialist of store.training.specialists()) latest.set(specialist.name, specialist);
+  return [...latest.values()];
+}
+
+/** A specific version (`notes-sft@v2`) is served too, though /v1/models lists only names and aliases. */
+function versionEntry(store: WorkspaceStore, model: string) {
+  if (!/@v\d+$/.test(model)) return undefined;
+  const specialist = store.training.specialistAt(model);
+  return specialist
+    ? {
+        name: model,
+        reference: `llama:${specialist.name}@v${specialist.version}`,
+        created: 0,
+        ownedBy: 'workspace',
+      }
+    : undefined;
 }
 
 /** Start listening; port 0 picks a free port (tests). */

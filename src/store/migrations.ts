@@ -169,4 +169,31 @@ export const migrations: Migration[] = [
       CREATE INDEX dataset_versions_by_name ON dataset_versions(name);
     `,
   },
+  {
+    version: 7,
+    name: 'specialist aliases and their audit log',
+    sql: `
+      CREATE TABLE specialist_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (name, alias),
+        FOREIGN KEY (name, version) REFERENCES specialists(name, version)
+      );
+      CREATE TABLE alias_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_version INTEGER,
+        to_version INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        report TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX alias_events_by_alias ON alias_events(name, alias, id);
+    `,
+  },
 ];

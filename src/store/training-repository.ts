@@ -117,6 +117,142 @@ export class TrainingRepository {
       this.#database.prepare('SELECT * FROM specialists ORDER BY name, version').all() as SpecialistRow[]
     ).map(fromSpecialistRow);
   }
+
+  /**
+   * A specialist by the name a client or a command gives: `name` (its latest version), `name@v3`
+   * (that version) or `name@prod` (the version the alias points at now, read from the table on every
+   * call, so a running server follows a promotion without a restart).
+   */
+  specialistAt(reference: string): SpecialistRecord | undefined {
+    const at = reference.lastIndexOf('@');
+    if (at <= 0) return this.specialist(reference);
+    const name = reference.slice(0, at);
+    const selector = reference.slice(at + 1);
+    const version = /^v\d+$/.test(selector) ? Number(selector.slice(1)) : this.alias(name, selector)?.version;
+    return version === undefined ? undefined : this.specialist(name, version);
+  }
+
+  alias(name: string, alias: string): AliasRecord | undefined {
+    const row = this.#database
+      .prepare('SELECT * FROM specialist_aliases WHERE name = ? AND alias = ?')
+      .get(name, alias) as AliasRow | undefined;
+    return row
+      ? { name: row.name, alias: row.alias, version: row.version, updatedAt: row.updated_at }
+      : undefined;
+  }
+
+  aliases(name?: string): AliasRecord[] {
+    const rows = (
+      name === undefined
+        ? this.#database.prepare('SELECT * FROM specialist_aliases ORDER BY name, alias').all()
+        : this.#database.prepare('SELECT * FROM specialist_aliases WHERE name = ? ORDER BY alias').all(name)
+    ) as AliasRow[];
+    return rows.map((row) => ({
+      name: row.name,
+      alias: row.alias,
+      version: row.version,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  /**
+   * Point an alias at a version and log who did it, when and why, in one transaction: readers see the
+   * old version or the new one, and never a move without its log line. Returns the logged event.
+   */
+  moveAlias(move: Omit<AliasEvent, 'id' | 'fromVersion' | 'at'>): AliasEvent {
+    return this.#database.transaction(() => {
+      const from = this.alias(move.name, move.alias)?.version ?? null;
+      const at = new Date().toISOString();
+      this.#database
+        .prepare(
+          `INSERT INTO specialist_aliases (name, alias, version, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+        )
+        .run(move.name, move.alias, move.toVersion, at);
+      const { lastInsertRowid } = this.#database
+        .prepare(
+          `INSERT INTO alias_events (name, alias, action, from_version, to_version, actor, reason, report, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          move.name,
+          move.alias,
+          move.action,
+          from,
+          move.toVersion,
+          move.actor,
+          move.reason,
+          move.report,
+          at,
+        );
+      return { ...move, id: Number(lastInsertRowid), fromVersion: from, at };
+    })();
+  }
+
+  /** The audit log, newest first. */
+  aliasEvents(filter: { name?: string; alias?: string } = {}): AliasEvent[] {
+    const rows = this.#database
+      .prepare(
+        `SELECT * FROM alias_events WHERE (@name IS NULL OR name = @name) AND (@alias IS NULL OR alias = @alias)
+         ORDER BY id DESC`,
+      )
+      .all({ name: filter.name ?? null, alias: filter.alias ?? null }) as AliasEventRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      alias: row.alias,
+      action: row.action,
+      fromVersion: row.from_version,
+      toVersion: row.to_version,
+      actor: row.actor,
+      reason: row.reason,
+      report: row.report,
+      at: row.at,
+    }));
+  }
+}
+
+/** A name clients call (`notes-sft@prod`) and the version it points at. */
+export interface AliasRecord {
+  name: string;
+  alias: string;
+  version: number;
+  updatedAt: string;
+}
+
+/** One line of the alias audit log. */
+export interface AliasEvent {
+  id: number;
+  name: string;
+  alias: string;
+  action: 'promote' | 'rollback';
+  fromVersion: number | null;
+  toVersion: number;
+  actor: string;
+  reason: string;
+  /** A gate report (or any file) the move was made on. */
+  report: string | null;
+  at: string;
+}
+
+interface AliasRow {
+  name: string;
+  alias: string;
+  version: number;
+  updated_at: string;
+}
+
+interface AliasEventRow {
+  id: number;
+  name: string;
+  alias: string;
+  action: AliasEvent['action'];
+  from_version: number | null;
+  to_version: number;
+  actor: string;
+  reason: string;
+  report: string | null;
+  at: string;
 }
 
 interface TrainingRunRow {

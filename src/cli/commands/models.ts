@@ -2,11 +2,16 @@ import type { Command } from 'commander';
 import { TailorError } from '../../core/errors.js';
 import { catalog } from '../../models/catalog.js';
 import { listModels, modelsDirectory, type PullSource, pullModel } from '../../models/model-files.js';
+import { promoteSpecialist, rollbackSpecialist } from '../../train/aliases.js';
+import { inWorkspace } from '../context.js';
+import { positiveInteger } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('pull and list GGUF models');
+  const models = program
+    .command('models')
+    .description('pull and list GGUF models; promote and roll back specialist versions behind aliases');
 
   models
     .command('pull')
@@ -63,6 +68,115 @@ export function registerModels(program: Command): void {
       if (listed.some((model) => !model.pulled))
         process.stdout.write('\nPull one with: tailor models pull <name>\n');
     });
+
+  registerAliases(program, models);
+}
+
+function registerAliases(program: Command, models: Command): void {
+  models
+    .command('promote')
+    .description('point an alias (what clients call: <name>@prod) at a specialist version; logged')
+    .argument('<name>', 'specialist name')
+    .argument('<version>', 'the version to promote (a number, or v<number>)')
+    .option('--alias <alias>', 'the alias to move', 'prod')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--report <file>', 'the gate report the promotion rests on (recorded)')
+    .option('--by <actor>', 'who (default: the OS user)')
+    .action((name: string, version: string, options: AliasFlags) =>
+      inWorkspace(program.opts(), 'models promote', (context) => {
+        const event = promoteSpecialist(context.workspace.store, {
+          name,
+          version: positiveInteger(version.replace(/^v/, ''), '<version>'),
+          alias: options.alias,
+          reason: options.reason,
+          actor: options.by,
+          report: options.report,
+        });
+        printMove(context.json, event);
+      }),
+    );
+
+  models
+    .command('rollback')
+    .description('point an alias back at the version it pointed at before its last move; logged')
+    .argument('<name>', 'specialist name')
+    .option('--alias <alias>', 'the alias to move back', 'prod')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--report <file>', 'a report the rollback rests on (recorded)')
+    .option('--by <actor>', 'who (default: the OS user)')
+    .action((name: string, options: AliasFlags) =>
+      inWorkspace(program.opts(), 'models rollback', (context) => {
+        const event = rollbackSpecialist(context.workspace.store, {
+          name,
+          alias: options.alias,
+          reason: options.reason,
+          actor: options.by,
+          report: options.report,
+        });
+        printMove(context.json, event);
+      }),
+    );
+
+  models
+    .command('aliases')
+    .description("the specialists' aliases and the audit log of their moves")
+    .argument('[name]', 'only this specialist')
+    .action((name: string | undefined) =>
+      inWorkspace(program.opts(), 'models aliases', (context) => {
+        const store = context.workspace.store;
+        const aliases = store.training.aliases(name);
+        const events = store.training.aliasEvents(name === undefined ? {} : { name });
+        if (context.json) {
+          printJson({ aliases, events });
+          return;
+        }
+        if (aliases.length === 0) {
+          process.stdout.write(
+            `No aliases${name ? ` for ${name}` : ''}. Point one at a version: tailor models promote <name> <version> --reason "<why>"\n`,
+          );
+          return;
+        }
+        printTable(
+          ['ALIAS', 'VERSION', 'SINCE'],
+          aliases.map((alias) => [
+            `${alias.name}@${alias.alias}`,
+            `v${alias.version}`,
+            alias.updatedAt.slice(0, 19),
+          ]),
+        );
+        process.stdout.write('\n');
+        printTable(
+          ['WHEN', 'ALIAS', 'ACTION', 'FROM', 'TO', 'BY', 'WHY', 'REPORT'],
+          events.map((event) => [
+            event.at.slice(0, 19),
+            `${event.name}@${event.alias}`,
+            event.action,
+            event.fromVersion === null ? '—' : `v${event.fromVersion}`,
+            `v${event.toVersion}`,
+            event.actor,
+            event.reason,
+            event.report ?? '',
+          ]),
+        );
+      }),
+    );
+}
+
+interface AliasFlags {
+  alias: string;
+  reason: string;
+  report?: string;
+  by?: string;
+}
+
+function printMove(json: boolean, event: ReturnType<typeof promoteSpecialist>): void {
+  if (json) {
+    printJson(event);
+    return;
+  }
+  process.stdout.write(
+    `${event.name}@${event.alias}: ${event.fromVersion === null ? 'new' : `v${event.fromVersion}`} → v${event.toVersion} (${event.action} by ${event.actor}: ${event.reason})\n`,
+  );
 }
 
 function formatCount(count: number): string {

@@ -87,11 +87,22 @@ function formatLlamaReference(reference: LlamaModelReference): string {
  */
 async function resolveLlamaReference(givenReference: LlamaModelReference, context: ProviderContext) {
   let reference = givenReference;
-  // A specialist trained in this workspace: its base plus its adapter (then any adapters given).
-  const specialist =
-    findCatalogEntry(reference.model) || existsSync(reference.model)
-      ? undefined
-      : context.store?.training.specialist(reference.model);
+  // A specialist trained in this workspace (`name`, `name@v3`, `name@prod`): its base plus its
+  // adapter (then any adapters given).
+  const local = findCatalogEntry(reference.model) || existsSync(reference.model);
+  const specialist = local ? undefined : context.store?.training.specialistAt(reference.model);
+  const at = reference.model.lastIndexOf('@');
+  if (!local && !specialist && at > 0 && context.store?.training.specialist(reference.model.slice(0, at))) {
+    const name = reference.model.slice(0, at);
+    const versions = context.store.training
+      .specialists()
+      .filter((entry) => entry.name === name)
+      .map((entry) => `v${entry.version}`);
+    const aliases = context.store.training.aliases(name).map((entry) => `${entry.alias} → v${entry.version}`);
+    throw new ModelReferenceError(
+      `${name} has no version or alias "${reference.model.slice(at + 1)}": versions ${versions.join(', ')}; aliases ${aliases.join(', ') || 'none'}`,
+    );
+  }
   if (specialist) {
     reference = {
       ...reference,
