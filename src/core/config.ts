@@ -72,6 +72,8 @@ export const configSchema = z.strictObject({
       /** Requests waiting for a slot beyond the ones being decoded; more get 429 with Retry-After. */
       maxQueue: z.int().min(0).default(32),
       requestTimeoutMs: z.int().positive().default(120_000),
+      /** Request bodies larger than this are refused with 413 before they are read whole or stored. */
+      maxBodyBytes: z.int().positive().default(1_048_576),
       /** Store every request and response in the workspace (a key can opt out). */
       capture: z.boolean().default(true),
       /** Field paths replaced by "[redacted]" in captured traffic, e.g. `request.messages.*.content`. */

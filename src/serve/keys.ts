@@ -27,6 +27,12 @@ export function createApiKey(
       'usage',
       `scopes must be some of ${scopes.join(', ')}; got ${options.scopes.join(', ') || 'none'}`,
     );
+  // A name is how `keys revoke <name>` finds a key: two active keys of one name would make it
+  // revoke one, report success, and leave the other working.
+  if (store.apiKeys.findActive(options.name))
+    throw new TailorError('usage', `An active API key is already named "${options.name}"`, {
+      hint: `Choose another name, or revoke it first: tailor keys revoke ${options.name}`,
+    });
   const secret = `tk_${randomBytes(24).toString('base64url')}`;
   const key: ApiKey = {
     id: randomUUID(),

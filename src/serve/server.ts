@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { stream as honoStream } from 'hono/streaming';
 import { z } from 'zod';
 import type { ChatModel, GenerateResult } from '../core/chat-model.js';
@@ -64,6 +65,24 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
   };
 
   app.get('/healthz', (c) => c.json({ status: 'ok', inFlight: slots.active, queued: slots.waiting }));
+
+  // Checked while the body streams in (and on Content-Length first): an oversized body is never read
+  // whole, parsed or captured.
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.serve.maxBodyBytes,
+      onError: (c) =>
+        fail(
+          c,
+          wireError(
+            413,
+            `The request body is larger than serve.maxBodyBytes (${config.serve.maxBodyBytes} bytes).`,
+            { code: 'request_too_large' },
+          ),
+        ),
+    }),
+  );
 
   const requireScope =
     (scope: Scope) => async (c: Context<{ Variables: Variables }>, next: () => Promise<void>) => {
@@ -441,7 +460,8 @@ function toWireError(error: unknown, signal: AbortSignal): WireError {
 export async function servedModels(
   store: WorkspaceStore,
 ): Promise<{ name: string; reference: string; created: number; ownedBy: string }[]> {
-  const pulled = (await listModels()).filter((model) => model.catalog !== undefined);
+  // Only models already in the cache: a client must not be able to start a download.
+  const pulled = (await listModels()).filter((model) => model.catalog !== undefined && model.pulled);
   return [
     ...pulled.map((model) => ({
       name: model.name,

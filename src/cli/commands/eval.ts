@@ -19,7 +19,7 @@ import type { WorkspaceStore } from '../../store/workspace.js';
 import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { commandContext } from '../context.js';
-import { fraction } from '../flags.js';
+import { fraction, positiveInteger } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { exportRun } from './runs.js';
@@ -90,10 +90,25 @@ export function registerEval(program: Command): void {
       const failUnder =
         options.failUnder !== undefined ? fraction(options.failUnder, '--fail-under') : undefined;
       const pricedAs = options.pricedAs ? supplyPrice(options, context.config.prices) : undefined;
+      // Whole positive numbers, checked before anything is read or stored: a junk run is never made.
+      const limit = options.limit !== undefined ? positiveInteger(options.limit, '--limit') : undefined;
+      const concurrency =
+        options.concurrency !== undefined
+          ? positiveInteger(options.concurrency, '--concurrency')
+          : context.config.llama.parallel;
+      const maxTokens = positiveInteger(options.maxTokens, '--max-tokens');
       const datasetPath = options.dataset ? resolve(options.dataset) : task.split(options.split);
       let records = loadDataset(datasetPath, taskChecks(task, { withVariables: !options.outputs }));
-      if (options.outputs) records = attachOutputs(records, resolve(options.outputs));
-      if (options.limit) records = records.slice(0, Number(options.limit));
+      if (records.length === 0) throw new ConfigError(`${datasetPath} holds no records: nothing to evaluate`);
+      if (options.outputs) {
+        records = attachOutputs(records, resolve(options.outputs));
+        if (records.length === 0)
+          throw new ConfigError(
+            `No output in ${resolve(options.outputs)} has the id of a record in ${datasetPath}: nothing to grade`,
+            { hint: 'Each line needs {"id": <a record id of the split>, "output": "..."}.' },
+          );
+      }
+      if (limit !== undefined) records = records.slice(0, limit);
 
       const wanted = options.graders?.split(',').map((name) => name.trim());
       // Unknown names are refused by task.createGraders below, before any model is called.
@@ -138,8 +153,8 @@ export function registerEval(program: Command): void {
           records,
           graders,
           store,
-          concurrency: Number(options.concurrency ?? context.config.llama.parallel),
-          maxTokens: Number(options.maxTokens),
+          concurrency,
+          maxTokens,
           ...(baseline ? { baseline } : {}),
           ...(pricedAs ? { pricedAs } : {}),
           onProgress: ({ done, total, meanScore }) =>
