@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../task/dataset.js';
+import { passLabel } from '../test-support/labels.js';
 import { compareJudges } from './compare-judges.js';
 import type { JudgeVersion } from './judge-versions.js';
-import { type Label, labelledItems } from './labels.js';
+import { labelledItems } from './labels.js';
 
 // The comparison's bookkeeping with deterministic judges: which items, what each judge is scored on,
 // what a tuned judge had already seen. The judges on the real default model: train-judge.model.test.ts.
 
-const label = (itemId: string, annotator: string, pass: boolean): Label => ({
-  itemId,
-  exampleId: `example-${itemId}`,
-  output: itemId.endsWith('good') ? 'good answer' : 'bad answer',
-  outputB: undefined,
-  annotator,
-  pass,
-  score: undefined,
-  preference: undefined,
-  critique: undefined,
-  labelledAt: undefined,
-  meta: {},
-  sourceFile: 'labels.jsonl',
-  sourceLine: 1,
-});
+const label = (itemId: string, annotator: string, pass: boolean) =>
+  passLabel(itemId, annotator, pass, itemId.endsWith('good') ? 'good answer' : 'bad answer');
 
 const version = (name: string, sets: { train: string[]; dev: string[]; test: string[] }): JudgeVersion => ({
   name,

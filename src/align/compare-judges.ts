@@ -1,5 +1,5 @@
 import { Random } from '../common/random.js';
-import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
+import type { Estimate } from '../common/statistics.js';
 import { ConfigError } from '../core/errors.js';
 import type { EvalRecord } from '../task/dataset.js';
 import type { Grader } from '../task/graders/index.js';
@@ -7,7 +7,7 @@ import { type JudgeVerdict, judgeAgreement } from './agreement.js';
 import { measureJudge } from './align.js';
 import type { JudgeVersion } from './judge-versions.js';
 import type { Label, LabelledItem } from './labels.js';
-import { auroc } from './metrics.js';
+import { aurocEstimate } from './metrics.js';
 
 /**
  * Every judge of one criterion on the same held-out items (`tailor align compare`): the rubric judge
@@ -156,15 +156,8 @@ async function scoreTrained(
 
 function aurocOf(items: LabelledItem[], probabilities: Map<string, number>): Estimate {
   const scored = items.filter((item) => probabilities.has(item.itemId));
-  const p = scored.map((item) => probabilities.get(item.itemId)!);
-  const pass = scored.map((item) => item.pass!);
-  return bootstrapStatistic(
-    scored.length,
-    (indices) =>
-      auroc(
-        indices.map((i) => p[i]!),
-        indices.map((i) => pass[i]!),
-      ),
-    { seed: 2 },
+  return aurocEstimate(
+    scored.map((item) => probabilities.get(item.itemId)!),
+    scored.map((item) => item.pass!),
   );
 }

@@ -1,3 +1,5 @@
+import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
+
 /**
  * Agreement statistics between a judge and experts, and among experts. Plain functions over arrays,
  * checked in metrics.test.ts against published worked examples and against scikit-learn, SciPy and
@@ -29,6 +31,19 @@ export function confusion(judge: boolean[], expert: boolean[]): Confusion {
  * scores above a random negative, ties counting half (the Mann–Whitney U statistic, normalised). NaN
  * when either class is missing.
  */
+/** AUROC with a seeded bootstrap 95% CI over the scored items. */
+export function aurocEstimate(scores: number[], truth: boolean[]): Estimate {
+  return bootstrapStatistic(
+    scores.length,
+    (indices) =>
+      auroc(
+        indices.map((i) => scores[i]!),
+        indices.map((i) => truth[i]!),
+      ),
+    { seed: 2 },
+  );
+}
+
 export function auroc(scores: number[], truth: boolean[]): number {
   const ranked = scores
     .map((score, index) => ({ score, positive: truth[index]! }))

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../common/random.js';
+import { passLabel } from '../test-support/labels.js';
 import { type Label, labelledItems } from './labels.js';
 import { auroc } from './metrics.js';
 import { fitLogistic, probability, softLabel, trainProbeJudge } from './probe-judge.js';
 
-const label = (itemId: string, annotator: string, pass: boolean): Label => ({
-  itemId,
-  exampleId: `example-${itemId}`,
-  output: `output of ${itemId}`,
-  outputB: undefined,
-  annotator,
-  pass,
-  score: undefined,
-  preference: undefined,
-  critique: undefined,
-  labelledAt: undefined,
-  meta: {},
-  sourceFile: 'labels.jsonl',
-  sourceLine: 1,
-});
+const label = passLabel;
 
 /**
  * 120 items, three annotators each: the first feature carries the item's quality, the other 39 are

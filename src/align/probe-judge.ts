@@ -1,7 +1,7 @@
 import { Random } from '../common/random.js';
 import { bootstrapStatistic, type Estimate } from '../common/statistics.js';
 import type { LabelledItem } from './labels.js';
-import { auroc, binaryAgreement, cohenKappa } from './metrics.js';
+import { aurocEstimate, binaryAgreement, cohenKappa } from './metrics.js';
 import { splitItems } from './tune.js';
 
 /**
@@ -230,15 +230,7 @@ function testReport(predicted: number[], soft: number[], pass: boolean[]): Probe
     accuracy: agreement.accuracy,
     truePositiveRate: agreement.tpr,
     trueNegativeRate: agreement.tnr,
-    auroc: bootstrapStatistic(
-      predicted.length,
-      (indices) =>
-        auroc(
-          indices.map((i) => predicted[i]!),
-          indices.map((i) => pass[i]!),
-        ),
-      { seed: 2 },
-    ),
+    auroc: aurocEstimate(predicted, pass),
     brier: predicted.reduce((sum, p, i) => sum + (p - soft[i]!) ** 2, 0) / Math.max(1, predicted.length),
     reliability: bins.slice(0, -1).flatMap((from, index) => {
       const to = bins[index + 1]!;

@@ -34,9 +34,6 @@ beforeAll(async () => {
   feedbackOnly = createApiKey(workspace.store, { name: 'labeller', scopes: ['feedback'] }).secret;
   revoked = createApiKey(workspace.store, { name: 'old', scopes: ['admin'] }).secret;
   revokeApiKey(workspace.store, 'old');
-  // A specialist (the default model plus a LoRA adapter), registered as training would register it.
-  const adapter = join(root, 'notes-sft-v1.gguf');
-  writeLlamaLora(adapter, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 1, scale: 0.5 });
   workspace.store.training.startRun({
     id: 'run-1',
     method: 'sft',
@@ -44,17 +41,7 @@ beforeAll(async () => {
     runDirectory: root,
     config: {},
   });
-  workspace.store.training.registerSpecialist(
-    {
-      name: 'notes-sft',
-      base: 'smollm2-135m-instruct',
-      basePath: await defaultModelPath(),
-      adapterPath: '',
-      trainingRun: 'run-1',
-      lineage: {},
-    },
-    () => adapter,
-  );
+  await registerVersion(1);
   server = await startServer({
     config: workspace.config,
     store: workspace.store,
@@ -66,6 +53,26 @@ beforeAll(async () => {
     },
   });
 }, 120_000);
+
+/**
+ * A version of the specialist `notes-sft` (the default model plus a LoRA adapter, a different one per
+ * version), registered as training would register it.
+ */
+async function registerVersion(seed: number): Promise<void> {
+  const adapter = join(workspace.paths.root, `notes-sft-v${seed}.gguf`);
+  writeLlamaLora(adapter, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed, scale: 0.5 });
+  workspace.store.training.registerSpecialist(
+    {
+      name: 'notes-sft',
+      base: 'smollm2-135m-instruct',
+      basePath: await defaultModelPath(),
+      adapterPath: '',
+      trainingRun: 'run-1',
+      lineage: {},
+    },
+    () => adapter,
+  );
+}
 
 afterAll(async () => {
   await server?.close();
@@ -277,19 +284,7 @@ describe('tailor serve', () => {
     timeout: 120_000,
   }, async () => {
     // A second version of the specialist, as a retraining would register it: it does not move @prod.
-    const second = join(workspace.paths.root, 'notes-sft-v2.gguf');
-    writeLlamaLora(second, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 2, scale: 0.5 });
-    workspace.store.training.registerSpecialist(
-      {
-        name: 'notes-sft',
-        base: 'smollm2-135m-instruct',
-        basePath: await defaultModelPath(),
-        adapterPath: '',
-        trainingRun: 'run-1',
-        lineage: {},
-      },
-      () => second,
-    );
+    await registerVersion(2);
     const served = async (model: string) => {
       const response = await post('/v1/chat/completions', ask('Hi', { model, max_tokens: 2 }), secret);
       return {

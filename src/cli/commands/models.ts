@@ -73,16 +73,13 @@ export function registerModels(program: Command): void {
 }
 
 function registerAliases(program: Command, models: Command): void {
-  models
+  const promote = models
     .command('promote')
     .description('point an alias (what clients call: <name>@prod) at a specialist version; logged')
     .argument('<name>', 'specialist name')
-    .argument('<version>', 'the version to promote (a number, or v<number>)')
-    .option('--alias <alias>', 'the alias to move', 'prod')
-    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
-    .option('--report <file>', 'the gate report the promotion rests on (recorded)')
-    .option('--by <actor>', 'who (default: the OS user)')
-    .action((name: string, version: string, options: AliasFlags) =>
+    .argument('<version>', 'the version to promote (a number, or v<number>)');
+  moveOptions(promote, 'the gate report the promotion rests on (recorded)').action(
+    (name: string, version: string, options: AliasFlags) =>
       inWorkspace(program.opts(), 'models promote', (context) => {
         const event = promoteSpecialist(context.workspace.store, {
           name,
@@ -94,17 +91,14 @@ function registerAliases(program: Command, models: Command): void {
         });
         printMove(context.json, event);
       }),
-    );
+  );
 
-  models
+  const rollback = models
     .command('rollback')
     .description('point an alias back at the version it pointed at before its last move; logged')
-    .argument('<name>', 'specialist name')
-    .option('--alias <alias>', 'the alias to move back', 'prod')
-    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
-    .option('--report <file>', 'a report the rollback rests on (recorded)')
-    .option('--by <actor>', 'who (default: the OS user)')
-    .action((name: string, options: AliasFlags) =>
+    .argument('<name>', 'specialist name');
+  moveOptions(rollback, 'a report the rollback rests on (recorded)').action(
+    (name: string, options: AliasFlags) =>
       inWorkspace(program.opts(), 'models rollback', (context) => {
         const event = rollbackSpecialist(context.workspace.store, {
           name,
@@ -115,7 +109,7 @@ function registerAliases(program: Command, models: Command): void {
         });
         printMove(context.json, event);
       }),
-    );
+  );
 
   models
     .command('aliases')
@@ -160,6 +154,15 @@ function registerAliases(program: Command, models: Command): void {
         );
       }),
     );
+}
+
+/** The flags every alias move takes: which alias, why, on what report, by whom. */
+function moveOptions(command: Command, report: string): Command {
+  return command
+    .option('--alias <alias>', 'the alias to move', 'prod')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--report <file>', report)
+    .option('--by <actor>', 'who (default: the OS user)');
 }
 
 interface AliasFlags {
