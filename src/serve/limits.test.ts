@@ -50,6 +50,8 @@ describe('tailor serve limits', () => {
     });
     const response = await chat(huge);
     expect(response.status).toBe(413);
+    // The unread rest of the body ends the connection; the client is told, so it does not reuse it.
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toMatchObject({
       error: { code: 'request_too_large', type: 'invalid_request_error' },
     });

@@ -72,6 +72,8 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
     '/v1/*',
     bodyLimit({
       maxSize: config.serve.maxBodyBytes,
+      // The rest of the body is never read, so the connection cannot carry another request: say so,
+      // or a keep-alive client sends its next request down a socket the server is closing.
       onError: (c) =>
         fail(
           c,
@@ -80,6 +82,7 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
             `The request body is larger than serve.maxBodyBytes (${config.serve.maxBodyBytes} bytes).`,
             { code: 'request_too_large' },
           ),
+          { Connection: 'close' },
         ),
     }),
   );
