@@ -52,7 +52,7 @@ def test_bad_requests_get_errors_and_the_worker_keeps_serving():
         "error": {
             "type": "protocol",
             "message": "unknown op 'fly'; known: "
-            "hello, create, forward_backward, optim_step, logprobs, save, load, shutdown",
+            "hello, create, forward_backward, optim_step, logprobs, hidden_states, save, load, shutdown",
         },
     }
     assert "speaks protocol 999" in replies[2]["error"]["message"]
