@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseJsonLines } from '../common/jsonl.js';
+import { JsonlError, parseJsonLines, readTextFile } from '../common/jsonl.js';
 import { TailorError } from '../core/errors.js';
 import type { LabelRecord } from '../store/label-repository.js';
 import type { WorkspaceStore } from '../store/workspace.js';
@@ -54,8 +53,9 @@ const known = new Set([
 export function parseLabelFile(path: string): { labels: Label[]; problems: LabelProblem[] } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path);
   } catch (error) {
+    if (error instanceof JsonlError) throw error;
     throw new LabelsError(`Cannot read labels ${path}: ${(error as Error).message}`);
   }
   const rows: { line: number; row: unknown }[] = [];

@@ -35,9 +35,37 @@ export function parseJsonLines(text: string): JsonLine[] {
   return lines;
 }
 
+/**
+ * A text file as UTF-8, the byte-order mark some editors write dropped. Bytes that are not UTF-8 fail
+ * with the file and the first line that holds them: replacing them silently would put U+FFFD into a
+ * dataset, and from there into a model.
+ */
+export function readTextFile(path: string): string {
+  const bytes = readFileSync(path);
+  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = body.indexOf(0x0a, start);
+      const content = body.subarray(start, end === -1 ? body.length : end);
+      try {
+        strictUtf8.decode(content);
+      } catch {
+        throw new JsonlError(`${path}:${line}: not UTF-8 text (save the file as UTF-8)`);
+      }
+      if (end === -1) throw new JsonlError(`${path}: not UTF-8 text (save the file as UTF-8)`);
+      start = end + 1;
+    }
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** A JSONL file's values in order; a line that is not JSON fails with the file and line. */
 export function readJsonl<T = unknown>(path: string): T[] {
-  return parseJsonLines(readFileSync(path, 'utf8')).map(({ line, value, error }) => {
+  return parseJsonLines(readTextFile(path)).map(({ line, value, error }) => {
     if (error !== undefined) throw new JsonlError(`${path}:${line}: not JSON (${error})`);
     return value as T;
   });

@@ -117,7 +117,16 @@ export function parseConfig(text: string, file: string): TailorConfig {
     const { line, col } = lineCounter.linePos(first.pos[0]);
     throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
-  const raw = document.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // toJS expands aliases; the yaml library refuses a document whose aliases expand without bound
+    // (an "alias bomb") rather than filling memory, and that refusal is the file's fault, not ours.
+    raw = document.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${file}: invalid YAML: ${(error as Error).message}`, {
+      hint: 'YAML aliases (*name) may be used a few times, not nested into an exponential expansion.',
+    });
+  }
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -126,7 +135,14 @@ export function parseConfig(text: string, file: string): TailorConfig {
     const parentNode = document.getIn(path.slice(0, -1), true) as
       | { range?: [number, number, number] }
       | undefined;
-    const offset = node?.range?.[0] ?? parentNode?.range?.[0];
+    // An unknown key is best pointed at by its own line, not by the first line of its map.
+    const keyNode =
+      issue.code === 'unrecognized_keys'
+        ? (
+            node as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined
+          )?.items?.find((item) => issue.keys.includes(String(item.key?.value)))?.key
+        : undefined;
+    const offset = keyNode?.range?.[0] ?? node?.range?.[0] ?? parentNode?.range?.[0];
     const where = offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}`;
     const key = path.length > 0 ? path.join('.') : '(top level)';
     return `${where}: ${key}: ${describeIssue(issue)}`;

@@ -32,7 +32,20 @@ export const graderSchema = z.discriminatedUnion('type', [
     value: z.string(),
     ignoreCase: z.boolean().default(false),
   }),
-  z.strictObject({ ...common, type: z.literal('regex'), pattern: z.string(), flags: z.string().default('') }),
+  z
+    .strictObject({ ...common, type: z.literal('regex'), pattern: z.string(), flags: z.string().default('') })
+    .superRefine((grader, context) => {
+      // Compiled here so that a bad pattern is a config error with its line, naming its grader.
+      try {
+        new RegExp(grader.pattern, grader.flags);
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: `grader "${grader.name}": invalid regex: ${(error as Error).message}`,
+        });
+      }
+    }),
   z.strictObject({
     ...common,
     type: z.literal('numeric'),

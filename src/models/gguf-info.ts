@@ -37,14 +37,19 @@ const blockLayout: Partial<Record<GgmlType, [bytes: number, elements: number]>> 
 
 /** Read and sanity-check a GGUF header. Throws `ModelFileError` for anything llama.cpp would choke on. */
 export async function readGgufSummary(path: string): Promise<GgufSummary> {
-  let sizeBytes: number;
+  let file: Awaited<ReturnType<typeof stat>>;
   try {
-    sizeBytes = (await stat(path)).size;
+    file = await stat(path);
   } catch {
     throw new ModelFileError(`Model file not found: ${path}`, {
       hint: 'Check the path, or use a catalog name (see `tailor models list`).',
     });
   }
+  if (!file.isFile())
+    throw new ModelFileError(`${path} is a folder, not a GGUF model file`, {
+      hint: 'Give the path of the .gguf file inside it.',
+    });
+  const sizeBytes = file.size;
   checkFixedHeader(path, await readHead(path), sizeBytes);
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { ChatMessage, FinishReason, GenerateOptions, GenerateResult } from '../core/chat-model.js';
+import type {
+  ChatMessage,
+  FinishReason,
+  GenerateOptions,
+  GenerateResult,
+  JsonSchema,
+} from '../core/chat-model.js';
+import { compileJsonSchema } from '../task/graders/json-schema.js';
 
 /**
  * OpenAI's chat-completions wire format: the request schema Tailor accepts, the error body it
@@ -162,4 +169,49 @@ export function chunkBody(
     system_fingerprint: null,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   };
+}
+
+/**
+ * Limits on a `response_format` JSON schema, which becomes a grammar every decoded token is checked
+ * against: deep or huge schemas cost memory and time in the grammar builder before the first token,
+ * so they are refused up front, like OpenAI's structured outputs refuse them.
+ */
+export const responseSchemaLimits = { depth: 64, enumValues: 1000, properties: 1000 };
+
+/** Why a response schema is refused (400), or undefined when it may be decoded against. */
+export function responseSchemaProblem(schema: unknown): string | undefined {
+  let properties = 0;
+  let enumValues = 0;
+  let tooDeep = false;
+  let remoteRef: string | undefined;
+  // Iterative, so that a schema nested thousands of levels deep cannot overflow this stack either.
+  const stack: { value: unknown; depth: number }[] = [{ value: schema, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > responseSchemaLimits.depth) {
+      tooDeep = true;
+      break;
+    }
+    if (!Array.isArray(value)) {
+      const node = value as Record<string, unknown>;
+      if (Array.isArray(node.enum)) enumValues += node.enum.length;
+      if (node.properties && typeof node.properties === 'object')
+        properties += Object.keys(node.properties).length;
+      if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) remoteRef = node.$ref;
+    }
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+  }
+  if (tooDeep) return `the schema nests deeper than ${responseSchemaLimits.depth} levels`;
+  if (enumValues > responseSchemaLimits.enumValues)
+    return `the schema has ${enumValues} enum values; at most ${responseSchemaLimits.enumValues} are allowed`;
+  if (properties > responseSchemaLimits.properties)
+    return `the schema has ${properties} properties; at most ${responseSchemaLimits.properties} are allowed`;
+  if (remoteRef) return `the schema refers to ${remoteRef}; only local references (#/...) are allowed`;
+  try {
+    compileJsonSchema(schema as JsonSchema);
+  } catch (error) {
+    return `the schema is not a valid JSON Schema: ${(error as Error).message}`;
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@ import { writeLlamaLora } from '../test-support/gguf-writer.js';
 import { promoteSpecialist, rollbackSpecialist } from '../train/aliases.js';
 import { createApiKey, revokeApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
-import { trafficRecord } from './traffic.js';
+import { trafficDataset, trafficRecord } from './traffic.js';
 
 // A real server on 127.0.0.1 serving the real default model, driven by the official openai client.
 let workspace: Workspace;
@@ -278,7 +278,58 @@ describe('tailor serve', () => {
       health = (await (await fetch(`${server.url}/healthz`)).json()) as { inFlight: number };
     }
     expect(health.inFlight).toBe(0);
+    // Stored as what it was, a request the client closed, not a 200 "stop" with the text cut off.
+    const left = workspace.store.traffic.find(streaming.headers.get('x-request-id')!);
+    expect(left?.status).toBe(499);
     expect((await post('/v1/chat/completions', ask('hi'), secret)).status).toBe(200);
+  });
+
+  it('answers a generation past serve.requestTimeoutMs with 504, plain and streamed, and never exports it', {
+    timeout: 120_000,
+  }, async () => {
+    const config = { ...workspace.config, serve: { ...workspace.config.serve, requestTimeoutMs: 1500 } };
+    const hurried = await startServer({
+      config,
+      store: workspace.store,
+      port: 0,
+      modelFor: (reference) => {
+        if (!models.has(reference))
+          models.set(reference, createModel(reference, { config, store: workspace.store }));
+        return models.get(reference)!;
+      },
+    });
+    try {
+      const long = (extra: Record<string, unknown> = {}) =>
+        fetch(`${hurried.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+          body: ask('Write a very long story about a lighthouse keeper.', { max_tokens: 2000, ...extra }),
+        });
+      // Load the model first, so the deadline falls inside the generation, not inside the load.
+      await long({ max_tokens: 1 });
+      const plain = await long();
+      expect(plain.status).toBe(504);
+      expect((await json(plain)).error).toMatchObject({ type: 'timeout', code: 'timeout' });
+      const plainId = plain.headers.get('x-request-id')!;
+
+      const streamed = await long({ stream: true });
+      expect(streamed.status).toBe(200); // the status leaves with the first chunk
+      const events = (await streamed.text())
+        .split('\n\n')
+        .filter((event) => event.startsWith('data: '))
+        .map((event) => event.slice('data: '.length));
+      expect(events.at(-1)).not.toBe('[DONE]');
+      expect(JSON.parse(events.at(-1)!)).toMatchObject({ error: { type: 'timeout', code: 'timeout' } });
+      const streamedId = streamed.headers.get('x-request-id')!;
+
+      expect(workspace.store.traffic.find(plainId)?.status).toBe(504);
+      expect(workspace.store.traffic.find(streamedId)?.status).toBe(504);
+      const exported = trafficDataset(workspace.store, {}).map((record) => record.id);
+      expect(exported).not.toContain(plainId);
+      expect(exported).not.toContain(streamedId);
+    } finally {
+      await hurried.close();
+    }
   });
   it('serves every version and the aliases clients call, following a promotion without a restart', {
     timeout: 120_000,

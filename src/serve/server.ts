@@ -7,7 +7,7 @@ import { stream as honoStream } from 'hono/streaming';
 import { z } from 'zod';
 import type { ChatModel, GenerateResult } from '../core/chat-model.js';
 import type { TailorConfig } from '../core/config.js';
-import { ProviderError, TailorError } from '../core/errors.js';
+import { ConfigError, ProviderError, TailorError } from '../core/errors.js';
 import { listModels } from '../models/model-files.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { forward, resolveUpstreams, StreamTranscript, type Upstream } from './gateway.js';
@@ -18,6 +18,7 @@ import {
   completionBody,
   finishReason,
   requestError,
+  responseSchemaProblem,
   toMessages,
   toOptions,
   usageBody,
@@ -155,6 +156,19 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
           code: 'unsupported_value',
         }),
       );
+    const format = request.response_format;
+    const schemaProblem =
+      format?.type === 'json_schema' && format.json_schema.schema
+        ? responseSchemaProblem(format.json_schema.schema)
+        : undefined;
+    if (schemaProblem)
+      return fail(
+        c,
+        wireError(400, `Invalid response_format: ${schemaProblem}.`, {
+          param: 'response_format.json_schema.schema',
+          code: 'invalid_schema',
+        }),
+      );
     const served = await servedModels(store);
     const target = served.find((entry) => entry.name === request.model) ?? versionEntry(store, request.model);
     if (!target)
@@ -217,6 +231,9 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
     if (!request.stream) {
       try {
         const generated = await model.generate(messages, { ...generateOptions, cache: false });
+        // A model stopped by the deadline or a gone client returns what it had: that is a 504 or a
+        // 499, never a 200 "stop" with the text cut off.
+        if (signal.aborted || generated.finishReason === 'abort') throw signal.reason;
         const body = completionBody(id, request.model, created, generated);
         capture(200, body, generated);
         return c.json(body);
@@ -243,6 +260,7 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
             await send(chunkBody(id, request.model, created, { content: event.text }, null));
           } else generated = event.result;
         }
+        if (signal.aborted || generated?.finishReason === 'abort') throw signal.reason;
         if (!generated) throw new TailorError('stream-incomplete', 'the model stream ended without a result');
         await send(chunkBody(id, request.model, created, {}, finishReason(generated.finishReason)));
         if (request.stream_options?.include_usage)
@@ -263,7 +281,10 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
       } catch (error) {
         const wire = toWireError(error, signal);
         capture(wire.status, { ...wire.body, partial: text });
-        if (!signal.aborted) await out.write(`data: ${JSON.stringify(wire.body)}\n\n`).catch(() => undefined);
+        // The status went out with the first chunk, so a failure mid-stream (the deadline included)
+        // is an error event in OpenAI's shape, and no [DONE]; a client that left hears nothing.
+        if (!c.req.raw.signal.aborted)
+          await out.write(`data: ${JSON.stringify(wire.body)}\n\n`).catch(() => undefined);
       } finally {
         release.done();
       }
@@ -515,14 +536,19 @@ export function startServer(
   options: ServerOptions & { host?: string; port?: number },
 ): Promise<RunningServer> {
   const app = createServerApp(options);
-  return new Promise((resolve) => {
+  const host = options.host ?? options.config.serve.host;
+  const port = options.port ?? options.config.serve.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return Promise.reject(new ConfigError(`port must be a whole number from 0 to 65535, not ${port}`));
+  return new Promise((resolve, reject) => {
     const server = serveNode(
       {
         fetch: app.fetch,
-        hostname: options.host ?? options.config.serve.host,
-        port: options.port ?? options.config.serve.port,
+        hostname: host,
+        port,
       },
       (info: AddressInfo) => {
+        server.off('error', refused);
         resolve({
           url: `http://${info.address}:${info.port}`,
           close: () =>
@@ -533,6 +559,25 @@ export function startServer(
         });
       },
     );
+    // Before it listens, a server's errors are about the address (taken, not this machine's, not
+    // permitted): the user's to fix, so they are a ConfigError naming it, not an unhandled event.
+    const refused = (error: NodeJS.ErrnoException) => {
+      const address = `${host}:${port}`;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? `${address} is already in use`
+          : error.code === 'EADDRNOTAVAIL'
+            ? `${host} is not an address of this machine`
+            : error.code === 'EACCES'
+              ? `listening on ${address} is not permitted (ports below 1024 need privileges)`
+              : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+                ? `the host "${host}" does not resolve`
+                : `cannot listen on ${address}: ${error.message}`;
+      reject(
+        new ConfigError(why, { hint: 'Choose another with --port or --host (or serve.port / serve.host).' }),
+      );
+    };
+    server.once('error', refused);
   });
 }
 

@@ -100,7 +100,10 @@ export function trafficDataset(
     const request = traffic.request as { messages?: { role: string; content: unknown }[] };
     if (!Array.isArray(request.messages)) continue;
     const correction = label ? (label.meta as { correction?: string }).correction : undefined;
-    const answer = correction ?? servedAnswer(traffic.response);
+    // A cut-off or empty answer is not one to learn from; an expert's correction always is.
+    const served = servedAnswer(traffic.response);
+    const answer =
+      correction ?? (served && !served.truncated && served.text.trim() !== '' ? served.text : undefined);
     if (answer === undefined) continue;
     records.push({
       id,
@@ -119,7 +122,15 @@ export function trafficDataset(
   return records;
 }
 
-function servedAnswer(response: unknown): string | undefined {
-  const body = response as { choices?: { message?: { content?: string } }[]; content?: string } | undefined;
-  return body?.choices?.[0]?.message?.content ?? body?.content;
+function servedAnswer(response: unknown): { text: string; truncated: boolean } | undefined {
+  const body = response as
+    | {
+        choices?: { message?: { content?: string }; finish_reason?: string }[];
+        content?: string;
+        finish_reason?: string;
+      }
+    | undefined;
+  const text = body?.choices?.[0]?.message?.content ?? body?.content;
+  if (text === undefined) return undefined;
+  return { text, truncated: (body?.choices?.[0]?.finish_reason ?? body?.finish_reason) === 'length' };
 }

@@ -12,12 +12,25 @@ export function openDatabase(file: string, migrations: Migration[] = allMigratio
   } catch (error) {
     throw new WorkspaceError(`Cannot open database ${file}: ${(error as Error).message}`, { cause: error });
   }
-  // WAL lets an eval keep writing while `tailor` in another terminal reads; busy_timeout makes the
-  // second writer wait instead of failing with SQLITE_BUSY.
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
-  migrate(database, migrations);
+  try {
+    // WAL lets an eval keep writing while `tailor` in another terminal reads; busy_timeout makes the
+    // second writer wait instead of failing with SQLITE_BUSY.
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    migrate(database, migrations);
+  } catch (error) {
+    database.close();
+    const code = (error as { code?: string }).code;
+    // SQLite opens any file lazily: a file that is not a database, or a damaged one, shows up at the
+    // first statement. Say which file and what to do, not SQLite's one-liner with a stack.
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+      throw new WorkspaceError(`${file} is not a readable Tailor database (${(error as Error).message})`, {
+        cause: error,
+        hint: 'Restore it from a backup, or move it away to start the workspace with an empty store.',
+      });
+    throw error;
+  }
   return database;
 }
 

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig, type TailorConfig } from '../core/config.js';
 import { WorkspaceError } from '../core/errors.js';
 import { ApiKeyRepository } from './api-key-repository.js';
@@ -111,6 +111,11 @@ export interface InitResult {
 /** Create `tailor.yaml` (unless present) and `.tailor/`. Safe to run again: it never overwrites. */
 export function initWorkspace(root: string): InitResult {
   const paths = workspacePaths(root);
+  for (const folder of [paths.root, dirname(paths.artifactsDirectory)])
+    if (existsSync(folder) && !statSync(folder).isDirectory())
+      throw new WorkspaceError(`${folder} is a file, not a folder: a workspace is a folder`, {
+        hint: 'Give tailor init a folder (it is created if missing).',
+      });
   mkdirSync(paths.artifactsDirectory, { recursive: true });
   const createdConfig = !existsSync(paths.configFile);
   if (createdConfig) writeFileAtomic(paths.configFile, configTemplate);

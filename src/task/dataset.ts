@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseJsonLines } from '../common/jsonl.js';
+import { JsonlError, parseJsonLines, readTextFile } from '../common/jsonl.js';
 import type { ChatMessage, JsonSchema } from '../core/chat-model.js';
 import { TailorError } from '../core/errors.js';
 import { compileJsonSchema } from './graders/json-schema.js';
@@ -61,8 +60,9 @@ export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord
   const requiredVariables = checks.variables ?? [];
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path);
   } catch (error) {
+    if (error instanceof JsonlError) throw error;
     throw new DatasetError(`Cannot read dataset ${path}: ${(error as Error).message}`);
   }
   if (path.toLowerCase().endsWith('.csv')) return loadCsv(path, text, requiredVariables, validators);
@@ -100,6 +100,8 @@ export function loadDataset(path: string, checks: RecordChecks = {}): EvalRecord
     }
     if (record.output !== undefined && typeof record.output !== 'string')
       problems.push(`${where}: field "output" must be a string`);
+    if (record.id !== undefined && typeof record.id !== 'string' && typeof record.id !== 'number')
+      problems.push(`${where}: field "id" must be a string or a number, not ${describeJson(record.id)}`);
     const id =
       typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id) : `line-${line}`;
     if (ids.has(id)) problems.push(`${where}: duplicate id "${id}"`);
@@ -253,8 +255,9 @@ function loadCsv(
 export function readOutputs(path: string): Map<string, string> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path);
   } catch (error) {
+    if (error instanceof JsonlError) throw error;
     throw new DatasetError(`Cannot read outputs ${path}: ${(error as Error).message}`);
   }
   const outputs = new Map<string, string>();
@@ -293,4 +296,10 @@ export function promptMessages(task: Pick<Task, 'system' | 'prompt'>, record: Ev
 /** The reference as the text a model should produce: JSON outputs compact, text as it is. */
 export function referenceText(record: EvalRecord): string {
   return typeof record.reference === 'string' ? record.reference : JSON.stringify(record.reference);
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

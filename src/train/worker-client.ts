@@ -82,7 +82,13 @@ export class TrainingWorker {
     }
     this.process = spawn(python, ['-m', 'tailor_worker'], {
       cwd: workerFolder,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
+      // The worker exits as soon as this process is gone, even mid-op (worker/tailor_worker/watchdog.py).
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        TAILOR_WORKER_PARENT: String(process.pid),
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.process.stdout.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from .base_model import BaseModelError
 from .engine import Engine, EngineError
 from .gguf_lora import ExportError
 from .protocol import PROTOCOL_VERSION, ProtocolError, Request, error_reply, event, parse_request, reply
+from .watchdog import exit_when_orphaned
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -94,4 +96,6 @@ if __name__ == "__main__":
     # written to sys.stdout goes to stderr with the other diagnostics.
     protocol_stream = sys.stdout
     sys.stdout = sys.stderr
+    # The client names itself: a parent that died before this line is then noticed too.
+    exit_when_orphaned(int(os.environ.get("TAILOR_WORKER_PARENT") or os.getppid()))
     sys.exit(serve(sys.stdin, protocol_stream))

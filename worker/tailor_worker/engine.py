@@ -390,7 +390,10 @@ class Engine:
         folder = Path(params["dir"])
         formats = params.get("formats", ["peft"])
         temporary = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-        shutil.rmtree(temporary, ignore_errors=True)
+        # One writer per run folder (the run's owner file sees to that), so every temp folder of this
+        # checkpoint is an interrupted save, this worker's or a killed one's: none is worth keeping.
+        for stale in folder.parent.glob(f"{folder.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         temporary.mkdir(parents=True)
         files: dict[str, Any] = {}
         model.save_pretrained(temporary, safe_serialization=True)

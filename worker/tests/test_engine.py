@@ -73,7 +73,14 @@ def test_resume_from_a_checkpoint_gives_the_same_weights(tiny_model, tmp_path):
 
     first = new_engine(tiny_model)
     train(first, micro_batches=2, steps=3)
+    # A save that a kill -9 interrupted left its temp folder behind (another pid's); the next save of
+    # that checkpoint clears it.
+    stale = tmp_path / "step-3.tmp-999999"
+    stale.mkdir()
+    (stale / "adapter_model.safetensors").write_bytes(b"half")
     first.save({"dir": str(tmp_path / "step-3")}, print)
+    assert not stale.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["step-3"]
     resumed = new_engine(tiny_model)
     reply = resumed.load({"dir": str(tmp_path / "step-3")}, print)
     assert reply["step"] == 3

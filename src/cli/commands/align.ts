@@ -70,7 +70,9 @@ export function registerAlign(program: Command): void {
           if (options.probes) {
             // A seeded sample, so the probes see outputs of every source (the self-preference probe
             // needs some from the judge's own model), not just the first ids.
-            const probeItems = new Random(1).permutation(setup.items).slice(0, Number(options.probeLimit));
+            const probeItems = new Random(1)
+              .permutation(setup.items)
+              .slice(0, positiveInteger(options.probeLimit, '--probe-limit'));
             full.probes = await runProbes({
               grader: await createGrader(setup.config, setup.task, async () => setup.judge),
               judge: setup.judge,
@@ -150,9 +152,9 @@ export function registerAlign(program: Command): void {
             records: setup.records,
             makeGrader: (config) => createGrader(config, setup.task, async () => setup.judge),
             proposer,
-            rewrites: Number(options.rewrites),
-            shots: Number(options.shots),
-            seed: Number(options.seed),
+            rewrites: wholeNumber(options.rewrites, '--rewrites'),
+            shots: wholeNumber(options.shots, '--shots'),
+            seed: wholeNumber(options.seed, '--seed'),
             concurrency: setup.concurrency,
             onProgress: (stage, done, total) => bar.update(stage, done, total, 'items'),
           });

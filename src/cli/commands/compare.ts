@@ -12,7 +12,7 @@ import { loadDataset } from '../../task/dataset.js';
 import { GraderError, inputText } from '../../task/graders/grader.js';
 import { judgePair, type PairwiseVerdict, summarisePairwise } from '../../task/graders/pairwise-judge.js';
 import { type CommandContext, commandContext } from '../context.js';
-import { fraction } from '../flags.js';
+import { fraction, outputFile, positiveInteger } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 export function registerCompare(program: Command): void {
@@ -51,6 +51,8 @@ export function registerCompare(program: Command): void {
         },
       ) => {
         const margin = fraction(options.margin, '--margin');
+        if (options.report) outputFile(options.report, '--report');
+        if (options.limit) positiveInteger(options.limit, '--limit');
         const context = commandContext(program.opts());
         if (!context.workspace)
           throw new ConfigError('tailor compare needs the workspace the runs are stored in');
@@ -170,7 +172,7 @@ async function judgeAll(
     const inputs = new Map(loadDataset(a.dataset).map((record) => [record.id, inputText(record.input)]));
     const outputsA = new Map(a.results.map((result) => [result.exampleId, result.output]));
     const outputsB = new Map(b.results.map((result) => [result.exampleId, result.output]));
-    const chosen = options.limit ? pairs.slice(0, Number(options.limit)) : pairs;
+    const chosen = options.limit ? pairs.slice(0, positiveInteger(options.limit, '--limit')) : pairs;
     const verdicts: (PairwiseVerdict | GraderError)[] = await Promise.all(
       chosen.map((pair) =>
         judgePair(judge, {

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../../store/atomic-file.js';
 import { readOutputs } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { inWorkspace, type WorkspaceContext } from '../context.js';
-import { positiveInteger } from '../flags.js';
+import { outputFile, positiveInteger } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -53,7 +53,7 @@ export function registerData(program: Command): void {
           until: options.until ? new Date(options.until).toISOString() : undefined,
           feedback: options.feedback as 'pass' | 'fail' | 'any' | 'none' | undefined,
         });
-        const out = resolve(options.out);
+        const out = outputFile(options.out, '--out');
         writeFileAtomic(out, toJsonl(records));
         if (context.json) printJson({ file: out, records: records.length });
         else process.stdout.write(`${out}: ${records.length} records\n`);
@@ -312,8 +312,8 @@ function parseMinimumScores(values: readonly string[]): Record<string, number> {
   for (const value of values) {
     const match = /^([^=]+)=(.+)$/.exec(value);
     const score = Number(match?.[2]);
-    if (!match || Number.isNaN(score))
-      throw new ConfigError(`--min expects <grader>=<score> with a number, not "${value}"`, {
+    if (!match || !(score >= 0 && score <= 1))
+      throw new ConfigError(`--min expects <grader>=<score> with a score from 0 to 1, not "${value}"`, {
         hint: 'e.g. --min fields=0.8',
       });
     scores[match[1]!.trim()] = score;

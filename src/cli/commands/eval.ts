@@ -19,7 +19,7 @@ import type { WorkspaceStore } from '../../store/workspace.js';
 import { attachOutputs, loadDataset, readOutputs, taskChecks } from '../../task/dataset.js';
 import { loadTask } from '../../task/task.js';
 import { commandContext } from '../context.js';
-import { fraction, positiveInteger } from '../flags.js';
+import { fraction, outputFile, positiveInteger } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { exportRun } from './runs.js';
@@ -86,7 +86,8 @@ export function registerEval(program: Command): void {
         });
       const task = loadTask(context.workspace);
       // A bad export name or threshold is refused before any model runs, not after.
-      if (options.export) exportFormatOf(options.export);
+      if (options.export) exportFormatOf(outputFile(options.export, '--export'));
+      if (options.report) outputFile(options.report, '--report');
       const failUnder =
         options.failUnder !== undefined ? fraction(options.failUnder, '--fail-under') : undefined;
       const pricedAs = options.pricedAs ? supplyPrice(options, context.config.prices) : undefined;

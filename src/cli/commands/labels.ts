@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { humanAgreement, minimumItems } from '../../align/agreement.js';
 import { importLabels, labelledItems, listLabels } from '../../align/labels.js';
 import { inWorkspace } from '../context.js';
+import { positiveInteger } from '../flags.js';
 import { formatEstimate, printJson, printTable } from '../output.js';
 
 export function registerLabels(program: Command): void {
@@ -51,7 +52,7 @@ export function registerLabels(program: Command): void {
         const rows = listLabels(context.workspace.store, {
           ...(options.annotator ? { annotator: options.annotator } : {}),
           ...(options.example ? { exampleId: options.example } : {}),
-        }).slice(0, Number(options.limit));
+        }).slice(0, positiveInteger(options.limit, '--limit'));
         if (context.json) {
           printJson(rows);
           return;

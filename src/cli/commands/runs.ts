@@ -6,6 +6,7 @@ import { loadRunResults } from '../../evals/runner.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import type { WorkspaceStore } from '../../store/workspace.js';
 import { inWorkspace } from '../context.js';
+import { outputFile } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 /** `tailor runs list` and `tailor runs export <run> --out <file>`: stored eval runs, leaving the workspace. */
@@ -41,7 +42,7 @@ export function registerRuns(program: Command): void {
     .requiredOption('--out <file>', 'the .jsonl or .csv file to write')
     .action((id: string, options: { out: string }) =>
       inWorkspace(program.opts(), 'runs export', ({ workspace, json }) => {
-        const out = exportRun(workspace.store, id, options.out);
+        const out = exportRun(workspace.store, id, outputFile(options.out, '--out'));
         if (json) printJson(out);
         else process.stdout.write(`${out.file}: ${out.examples} examples of run ${id}\n`);
       }),

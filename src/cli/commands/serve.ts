@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, TailorError } from '../../core/errors.js';
 import { modelPool } from '../../models/create-model.js';
 import { createApiKey, listApiKeys, revokeApiKey, type Scope } from '../../serve/keys.js';
 import { servedModels, startServer } from '../../serve/server.js';
@@ -28,12 +28,13 @@ export function registerServe(program: Command): void {
         process.stderr.write(
           'warning: no active API key; create one with: tailor keys create --name <name>\n',
         );
-      const models = modelPool({ config: context.config, store });
+      // A request never starts a download: a model whose file is gone is an error, not a fetch.
+      const models = modelPool({ config: context.config, store, pull: false });
       const server = await startServer({
         config: context.config,
         store,
         ...(options.host ? { host: options.host } : {}),
-        ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+        ...(options.port !== undefined ? { port: portFlag(options.port) } : {}),
         modelFor: (reference) => models.get(reference),
       });
       const served = await servedModels(store);
@@ -109,4 +110,11 @@ export function registerServe(program: Command): void {
         else process.stdout.write(`revoked ${key.name} (${key.id})\n`);
       }),
     );
+}
+
+function portFlag(raw: string): number {
+  const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(port >= 0 && port <= 65535))
+    throw new TailorError('usage', `--port must be a whole number from 0 to 65535, not "${raw}"`);
+  return port;
 }

@@ -32,7 +32,16 @@ export async function createGrader(
       if (!config.schema) return jsonSchemaGrader(task.output.schema);
       const { readFileSync } = await import('node:fs');
       const { resolve } = await import('node:path');
-      return jsonSchemaGrader(JSON.parse(readFileSync(resolve(task.root, config.schema), 'utf8')));
+      const path = resolve(task.root, config.schema);
+      let schema: unknown;
+      try {
+        schema = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (error) {
+        throw new ConfigError(
+          `grader "${config.name}": cannot read its schema ${path}: ${(error as Error).message}`,
+        );
+      }
+      return jsonSchemaGrader(schema as Parameters<typeof jsonSchemaGrader>[0]);
     }
     case 'exact':
       return exactGrader(config.value, config.path);

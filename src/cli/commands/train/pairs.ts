@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../../core/errors.js';
 import { modelPool } from '../../../models/create-model.js';
 import { loadTask } from '../../../task/task.js';
 import { writeSampledPairs } from '../../../train/preference-pairs.js';
 import { commandContext } from '../../context.js';
-import { positiveInteger } from '../../flags.js';
+import { fraction, outputFile, positiveInteger, positiveNumber } from '../../flags.js';
 import { printJson } from '../../output.js';
 import { ProgressBar } from '../../progress.js';
 
@@ -55,9 +54,9 @@ export function registerPairsCommand(program: Command, train: Command): void {
               judgeFor: (reference) => models.get(reference ?? context.config.defaultModel),
             }),
           samples: positiveInteger(flags.samples, '--samples'),
-          temperature: Number(flags.temperature),
-          minMargin: Number(flags.minMargin),
-          out: resolve(flags.out),
+          temperature: positiveNumber(flags.temperature, '--temperature'),
+          minMargin: fraction(flags.minMargin, '--min-margin'),
+          out: outputFile(flags.out, '--out'),
           onProgress: (prompts, total, pairs) =>
             bar.update('pairs', prompts, total, 'items', ` · ${pairs} kept`),
         });
