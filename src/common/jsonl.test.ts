@@ -2,9 +2,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonlError, parseJsonLines, readJsonl, toJsonl } from './jsonl.js';
+import { JsonlError, parseJsonLines, readJsonl, readTextFile, toJsonl } from './jsonl.js';
 
 describe('JSONL', () => {
+  it('reads a file with a byte-order mark, and refuses bytes that are not UTF-8 naming the line', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tailor-jsonl-'));
+    const marked = join(folder, 'marked.jsonl');
+    writeFileSync(marked, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id": "a"}\n')]));
+    expect(readJsonl(marked)).toEqual([{ id: 'a' }]);
+    const latin1 = join(folder, 'latin1.jsonl');
+    writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from('{"id": "a"}\n{"id": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]),
+    );
+    expect(() => readTextFile(latin1)).toThrow(
+      new JsonlError(`${latin1}:2: not UTF-8 text (save the file as UTF-8)`),
+    );
+  });
+
   it('parses every non-blank line, numbering lines as an editor does, and says which do not parse', () => {
     const lines = parseJsonLines('{"a":1}\n\n  \n[2]\n{oops\n"x"\r\n');
     expect(lines.map(({ line, value }) => [line, value])).toEqual([
