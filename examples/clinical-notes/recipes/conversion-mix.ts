@@ -28,7 +28,10 @@ if (!(take > 0)) {
 const pounds = /\d\s*(?:lbs?\b|#)/;
 const fahrenheit = /°F|\d\s*F\b/;
 
-const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 const train = lines(new URL('../data/train.jsonl', import.meta.url).pathname);
 const conversions = lines(curatedPath)
   .filter((line) => {
@@ -40,4 +43,6 @@ const conversions = lines(curatedPath)
 const temporary = `${outPath}.tmp`;
 writeFileSync(temporary, `${[...train, ...conversions].join('\n')}\n`);
 renameSync(temporary, outPath);
-process.stdout.write(`${outPath}: ${train.length} train references + ${conversions.length} conversion notes\n`);
+process.stdout.write(
+  `${outPath}: ${train.length} train references + ${conversions.length} conversion notes\n`,
+);
