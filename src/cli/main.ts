@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train/index.js';
+import { registerUsers } from './commands/users.js';
 import { reportError } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerAlign(program);
   registerServe(program);
   registerData(program);
+  registerUsers(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { TailorConfig } from '../core/config.js';
 import { ConfigError, ProviderError, TailorError } from '../core/errors.js';
 import { listModels } from '../models/model-files.js';
 import type { WorkspaceStore } from '../store/workspace.js';
+import { createAppApi } from './app-api.js';
 import { forward, resolveUpstreams, StreamTranscript, type Upstream } from './gateway.js';
 import { type ApiKey, allows, type Scope, verifyApiKey } from './keys.js';
 import {
@@ -26,6 +27,7 @@ import {
   wireError,
 } from './openai-wire.js';
 import { recordFeedback, recordTraffic, trafficRecord } from './traffic.js';
+import { webAsset } from './web-assets.js';
 
 /**
  * `tailor serve`: an OpenAI-compatible endpoint for base models and specialists.
@@ -426,6 +428,10 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
     });
     return c.json({ object: 'feedback', request_id: feedback.request_id, status: outcome });
   });
+
+  // The web app: its JSON API for people (sessions, not API keys), and its built files on the same origin.
+  app.route('/api', createAppApi(store, { maxBodyBytes: config.serve.maxBodyBytes }));
+  app.get('*', (c, next) => webAsset(c) ?? next());
 
   app.notFound((c) => c.json(wireError(404, `Unknown route ${c.req.method} ${c.req.path}.`).body, 404));
   app.onError((error, c) => {

@@ -86,6 +86,14 @@ export class LabelRepository {
     return rows.map(fromRow);
   }
 
+  /** Every annotator's label on an item. */
+  onItem(itemId: string): LabelRecord[] {
+    const rows = this.#database
+      .prepare('SELECT * FROM labels WHERE item_id = ? ORDER BY annotator')
+      .all(itemId) as LabelRow[];
+    return rows.map(fromRow);
+  }
+
   /** The most recently imported label on an item, whoever gave it. */
   latestOnItem(itemId: string): LabelRecord | undefined {
     const row = this.#latestOnItem.get(itemId) as LabelRow | undefined;

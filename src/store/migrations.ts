@@ -196,4 +196,60 @@ export const migrations: Migration[] = [
       CREATE INDEX alias_events_by_alias ON alias_events(name, alias, id);
     `,
   },
+  {
+    version: 8,
+    name: 'people, sessions and annotation queues',
+    sql: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE TABLE invites (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users(name),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      );
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users(name),
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE TABLE queues (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source_json TEXT NOT NULL,
+        overlap INTEGER NOT NULL,
+        instructions TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE queue_items (
+        queue_id TEXT NOT NULL REFERENCES queues(id),
+        item_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        example_id TEXT NOT NULL,
+        input_json TEXT NOT NULL,
+        output TEXT NOT NULL,
+        reference_json TEXT,
+        grades_json TEXT NOT NULL,
+        PRIMARY KEY (queue_id, item_id)
+      );
+      CREATE TABLE queue_assignments (
+        queue_id TEXT NOT NULL REFERENCES queues(id),
+        item_id TEXT NOT NULL,
+        annotator TEXT NOT NULL REFERENCES users(name),
+        skipped_at TEXT,
+        PRIMARY KEY (queue_id, item_id, annotator),
+        FOREIGN KEY (queue_id, item_id) REFERENCES queue_items(queue_id, item_id)
+      );
+      CREATE INDEX queue_assignments_by_annotator ON queue_assignments(annotator, queue_id);
+    `,
+  },
 ];

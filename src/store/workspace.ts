@@ -10,6 +10,8 @@ import { EvalRunRepository } from './eval-run-repository.js';
 import { JudgeVersionRepository } from './judge-version-repository.js';
 import { LabelRepository } from './label-repository.js';
 import { ModelCallRepository } from './model-call-repository.js';
+import { PeopleRepository } from './people-repository.js';
+import { QueueRepository } from './queue-repository.js';
 import { TrafficRepository } from './traffic-repository.js';
 import { TrainingRepository } from './training-repository.js';
 
@@ -155,6 +157,8 @@ export class WorkspaceStore {
   readonly traffic: TrafficRepository;
   readonly training: TrainingRepository;
   readonly datasetVersions: DatasetVersionRepository;
+  readonly people: PeopleRepository;
+  readonly queues: QueueRepository;
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -166,6 +170,8 @@ export class WorkspaceStore {
     this.traffic = new TrafficRepository(database);
     this.training = new TrainingRepository(database);
     this.datasetVersions = new DatasetVersionRepository(database);
+    this.people = new PeopleRepository(database);
+    this.queues = new QueueRepository(database);
   }
 
   /**
