@@ -8,6 +8,7 @@ import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerLabels } from './commands/labels.js';
+import { registerLoop } from './commands/loop.js';
 import { registerModels } from './commands/models.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerData(program);
   registerUsers(program);
+  registerLoop(program);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { loopSchema } from './loop-config.js';
 import { taskSchema } from './task-config.js';
 import { trainSchema } from './train-config.js';
 
@@ -74,6 +75,8 @@ export const configSchema = z.strictObject({
       requestTimeoutMs: z.int().positive().default(120_000),
       /** Request bodies larger than this are refused with 413 before they are read whole or stored. */
       maxBodyBytes: z.int().positive().default(1_048_576),
+      /** Per API key: requests beyond this many a minute get 429 with Retry-After (default: no limit). */
+      rateLimit: z.strictObject({ requestsPerMinute: z.int().positive().optional() }).prefault({}),
       /** Store every request and response in the workspace (a key can opt out). */
       capture: z.boolean().default(true),
       /** Field paths replaced by "[redacted]" in captured traffic, e.g. `request.messages.*.content`. */
@@ -99,6 +102,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Training settings per method (`train.sft: {...}`); see train-config.ts. */
   train: trainSchema,
+  /** `tailor loop`: retrain from traffic, gate, promote; see loop-config.ts. */
+  loop: loopSchema.optional(),
 });
 
 export type TailorConfig = z.infer<typeof configSchema>;

@@ -59,6 +59,7 @@ type Variables = { key: ApiKey };
 export function createServerApp(options: ServerOptions): Hono<{ Variables: Variables }> {
   const { config, store } = options;
   const slots = new Slots(config.llama.parallel, config.serve.maxQueue);
+  const rateLimiter = new KeyRateLimiter(config.serve.rateLimit.requestsPerMinute);
   // A missing upstream key stops the start here, not the first client's request.
   const upstreams = resolveUpstreams(config.serve.upstreams);
   const app = new Hono<{ Variables: Variables }>();
@@ -110,6 +111,17 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
         return fail(
           c,
           wireError(403, `This API key lacks the "${scope}" scope.`, { code: 'insufficient_scope' }),
+        );
+      const wait = rateLimiter.take(key.id);
+      if (wait !== undefined)
+        return fail(
+          c,
+          wireError(
+            429,
+            `This API key is over serve.rateLimit.requestsPerMinute (${config.serve.rateLimit.requestsPerMinute}); retry in ${wait} s.`,
+            { code: 'rate_limit_exceeded' },
+          ),
+          { 'Retry-After': String(wait) },
         );
       c.set('key', key);
       await next();
@@ -585,6 +597,35 @@ export function startServer(
     };
     server.once('error', refused);
   });
+}
+
+/**
+ * Requests per minute per API key, as a token bucket: a key may burst up to its minute's allowance,
+ * then gets one request back every 60/limit seconds. `take` answers undefined (go ahead) or the whole
+ * seconds until the next request is allowed (the 429's Retry-After). No limit: every request goes.
+ */
+export class KeyRateLimiter {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    readonly perMinute: number | undefined,
+    readonly now: () => number = () => performance.now(),
+  ) {}
+
+  take(key: string): number | undefined {
+    if (this.perMinute === undefined) return undefined;
+    const now = this.now();
+    const refill = this.perMinute / 60_000;
+    const bucket = this.#buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * refill);
+    bucket.at = now;
+    this.#buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / refill / 1000));
+  }
 }
 
 /**

@@ -252,4 +252,21 @@ export const migrations: Migration[] = [
       CREATE INDEX queue_assignments_by_annotator ON queue_assignments(annotator, queue_id);
     `,
   },
+  {
+    version: 9,
+    name: 'loop iterations',
+    sql: `
+      CREATE TABLE loop_iterations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        specialist TEXT NOT NULL,
+        status TEXT NOT NULL,
+        step TEXT NOT NULL,
+        traffic_until TEXT NOT NULL,
+        state_json TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX loop_iterations_by_specialist ON loop_iterations(specialist, id);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { DatasetVersionRepository } from './dataset-version-repository.js';
 import { EvalRunRepository } from './eval-run-repository.js';
 import { JudgeVersionRepository } from './judge-version-repository.js';
 import { LabelRepository } from './label-repository.js';
+import { LoopRepository } from './loop-repository.js';
 import { ModelCallRepository } from './model-call-repository.js';
 import { PeopleRepository } from './people-repository.js';
 import { QueueRepository } from './queue-repository.js';
@@ -159,6 +160,7 @@ export class WorkspaceStore {
   readonly datasetVersions: DatasetVersionRepository;
   readonly people: PeopleRepository;
   readonly queues: QueueRepository;
+  readonly loop: LoopRepository;
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -172,6 +174,7 @@ export class WorkspaceStore {
     this.datasetVersions = new DatasetVersionRepository(database);
     this.people = new PeopleRepository(database);
     this.queues = new QueueRepository(database);
+    this.loop = new LoopRepository(database);
   }
 
   /**

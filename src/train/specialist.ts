@@ -28,8 +28,10 @@ import { TrainingWorker } from './worker-client.js';
 export interface TrainSpecialistOptions {
   workspace: Workspace;
   task: Task;
-  /** Specialist name; also the run id prefix. */
+  /** Specialist name; also the run id unless `runId` says otherwise. */
   name: string;
+  /** The training run's id (default: the name): a new version of a specialist under its own run. */
+  runId?: string;
   /** A llama model reference for the base (`llama:smollm2-135m-instruct` or a GGUF path). */
   base: string;
   method: MethodRequest;
@@ -107,7 +109,7 @@ export async function trainSpecialist(options: TrainSpecialistOptions): Promise<
   emit({ type: 'stage', stage: 'load-base', detail: basePath });
   const worker = await TrainingWorker.start();
   // Recorded as running only once nothing can fail before the try below marks it finished or failed.
-  const runId = options.name;
+  const runId = options.runId ?? options.name;
   const runDirectory = join(workspace.paths.dataDirectory, 'runs', runId);
   try {
     claimRun({ id: runId, runDirectory });
