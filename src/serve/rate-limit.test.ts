@@ -40,7 +40,9 @@ describe('per-key rate limits', () => {
     const limited = await models(busy);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await limited.json()).error).toMatchObject({ code: 'rate_limit_exceeded' });
+    expect(((await limited.json()) as { error: unknown }).error).toMatchObject({
+      code: 'rate_limit_exceeded',
+    });
     expect((await models(calm)).status).toBe(200);
   });
 });
