@@ -5,9 +5,20 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../core/config.js';
 import type { WorkspaceStore } from '../store/workspace.js';
 import { temporaryStore } from '../test-support/temporary-store.js';
-import { nextItemResponse, queueDetailResponse, sessionResponse } from './app-schema.js';
+import { writeFakeTrainingRun } from '../test-support/training-runs.js';
+import {
+  compareResponse,
+  judgesResponse,
+  nextItemResponse,
+  queueDetailResponse,
+  sessionResponse,
+  trafficResponse,
+  trainingRunDetailResponse,
+  trainingRunsResponse,
+} from './app-schema.js';
 import { addUser } from './people.js';
 import { createServerApp } from './server.js';
+import { recordFeedback } from './traffic.js';
 
 // The web app's API through Hono's app.request: sessions, CSRF, roles, queues, labels, runs. No model
 // is involved (the store holds an eval run written here); the browser test drives the same API.
@@ -308,5 +319,244 @@ describe('runs', () => {
     expect(failures[0].grades[0].reason).toBe('/answer must be string');
     expect((await viewer.call('GET', '/runs/run-1')).json.results).toHaveLength(6);
     expect((await viewer.call('GET', '/runs/nope')).status).toBe(404);
+  });
+});
+
+describe('compare', () => {
+  it('pairs two runs by example id and reports the paired statistics', async () => {
+    // run-2 fixes e2 and e5 but breaks e6, and has an example run-1 does not (left out).
+    store.evalRuns.start({
+      id: 'run-2',
+      task: 'demo',
+      model: 'llama:better',
+      dataset: store.evalRuns.run('run-1')!.dataset,
+      config: { graders: [{ name: 'schema', type: 'json-schema', weight: 1, required: true }] },
+    });
+    for (const id of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']) {
+      const ok = id !== 'e6';
+      store.evalRuns.saveResult('run-2', {
+        exampleId: id,
+        output: '{}',
+        inputTokens: 10,
+        outputTokens: 5,
+        latencyMs: 90,
+        costUsd: null,
+        grades: { schema: { score: ok ? 1 : 0, pass: ok, reason: '' } },
+      });
+    }
+    store.evalRuns.finish('run-2');
+    const viewer = await signedUp('val', 'viewer');
+    const compared = await viewer.call('GET', '/compare?a=run-1&b=run-2');
+    expect(compared.status).toBe(200);
+    const body = compareResponse.parse(compared.json);
+    expect(body).toMatchObject({ examples: 6, wins: 2, losses: 1, ties: 3, regressions: ['e6'] });
+    expect(body.a.id).toBe('run-1');
+    expect(body.b.model).toBe('llama:better');
+    expect(body.difference.mean).toBeCloseTo(1 / 6, 6);
+    expect(body.difference.low!).toBeLessThanOrEqual(body.difference.mean!);
+    expect(body.difference.high!).toBeGreaterThanOrEqual(body.difference.mean!);
+    expect(body.signTestP).toBeCloseTo(1, 6); // 2 wins, 1 loss
+    expect(body.mcnemarP).toBeCloseTo(1, 6);
+    expect(body.pairs.map((pair) => pair.exampleId)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    expect(body.pairs[1]).toEqual({ exampleId: 'e2', scoreA: 0, scoreB: 1, passA: false, passB: true });
+
+    expect((await viewer.call('GET', '/compare?a=run-1')).json.error.field).toBe('b');
+    expect((await viewer.call('GET', '/compare?a=run-1&b=nope')).status).toBe(404);
+  });
+});
+
+describe('training runs', () => {
+  it('lists runs with their specialists and shows one run with its curves and consistency check', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailor-train-'));
+    writeFakeTrainingRun(store, { id: 'notes-sft', method: 'sft', root, steps: 20, evalEvery: 5 });
+    writeFakeTrainingRun(store, { id: 'notes-grpo', method: 'grpo', root, steps: 12, evalEvery: 4 });
+    writeFakeTrainingRun(store, { id: 'notes-live', method: 'sft', root, steps: 7, running: true });
+    const viewer = await signedUp('val', 'viewer');
+
+    const list = trainingRunsResponse.parse((await viewer.call('GET', '/training')).json).runs;
+    expect(list.map((run) => run.id)).toEqual(['notes-live', 'notes-grpo', 'notes-sft']);
+    expect(list[2]).toMatchObject({
+      method: 'sft',
+      status: 'finished',
+      steps: 20,
+      validationMetric: 'loss',
+      specialist: 'notes-sft v1',
+    });
+    expect(list[1]).toMatchObject({ method: 'grpo', validationMetric: 'score', specialist: 'notes-grpo v1' });
+    // Still running: steps and best validation so far come from its metrics.
+    expect(list[0]).toMatchObject({ status: 'running', steps: 7, specialist: null, finishedAt: null });
+    expect(list[0]!.bestValidation).toBeCloseTo(2.2 - 0.9 * Math.sqrt(5 / 7), 6);
+
+    const sft = trainingRunDetailResponse.parse((await viewer.call('GET', '/training/notes-sft')).json);
+    expect(sft.loss).toHaveLength(20);
+    expect(sft.loss[0]!.step).toBe(1);
+    expect(sft.validation.map((point) => point.step)).toEqual([0, 5, 10, 15, 20]);
+    expect(sft.validation[0]!.value).toBeCloseTo(2.2, 6);
+    expect(sft.reward).toBeNull();
+    expect(sft.monitor).toBeNull();
+    expect(sft.consistency).toMatchObject({ passed: true, positions: 480, tolerance: 0.081 });
+    expect(sft.config).toContainEqual({ key: 'lora.rank', value: '16' });
+    expect(sft.progress).toMatchObject({ step: 20, elapsedSeconds: 90 });
+
+    const grpo = trainingRunDetailResponse.parse((await viewer.call('GET', '/training/notes-grpo')).json);
+    expect(grpo.run.validationMetric).toBe('score');
+    expect(grpo.validation.map((point) => point.step)).toEqual([0, 4, 8, 12]);
+    expect(grpo.reward!.mean).toHaveLength(12);
+    expect(grpo.reward!.graders.map((grader) => grader.grader)).toEqual(['schema', 'fields']);
+    expect(grpo.monitor).toMatchObject({ grader: 'medications', flaggedSteps: [11, 12] });
+    expect(grpo.monitor!.points).toHaveLength(12);
+
+    const live = trainingRunDetailResponse.parse((await viewer.call('GET', '/training/notes-live')).json);
+    expect(live.run.status).toBe('running');
+    expect(live.consistency).toBeNull();
+    expect(live.loss).toHaveLength(7);
+
+    expect((await viewer.call('GET', '/training/nope')).status).toBe(404);
+  });
+});
+
+describe('judges', () => {
+  it('lists judge versions with their kind and held-out κ', async () => {
+    const rubric = { name: 'faithful', type: 'llm-rubric', rubric: 'Is it faithful?', weight: 1 };
+    const estimate = (mean: number) => ({ mean, low: mean - 0.1, high: mean + 0.1, count: 40 });
+    store.judgeVersions.saveNext({
+      name: 'faithful',
+      config: rubric,
+      parentVersion: undefined,
+      lineage: { winner: 'few-shot', test: { untuned: estimate(0.41), tuned: estimate(0.62), items: 40 } },
+    });
+    store.judgeVersions.saveNext({
+      name: 'faithful',
+      config: rubric,
+      parentVersion: 1,
+      lineage: { winner: 'untuned', test: { untuned: estimate(0.6), tuned: estimate(0.6), items: 40 } },
+    });
+    store.judgeVersions.saveNext({
+      name: 'faithful-probe',
+      config: { type: 'probe', base: 'smollm2-135m-instruct', reading: {}, head: {} },
+      parentVersion: undefined,
+      lineage: { method: 'probe', test: { kappa: estimate(0.7), items: 38 } },
+    });
+    store.judgeVersions.saveNext({ name: 'bare', config: rubric, parentVersion: undefined, lineage: {} });
+    const viewer = await signedUp('val', 'viewer');
+    const judges = judgesResponse.parse((await viewer.call('GET', '/judges')).json).judges;
+    expect(judges.map((judge) => [judge.name, judge.version, judge.kind])).toEqual([
+      ['bare', 1, 'rubric'],
+      ['faithful', 1, 'tuned'],
+      ['faithful', 2, 'rubric'],
+      ['faithful-probe', 1, 'trained'],
+    ]);
+    expect(judges[0]!.kappa).toBeNull();
+    expect(judges[1]).toMatchObject({ untunedKappa: 0.41, testItems: 40, detail: 'winner: few-shot' });
+    expect(judges[1]!.kappa!.mean).toBeCloseTo(0.62, 6);
+    expect(judges[2]).toMatchObject({ parentVersion: 1 });
+    expect(judges[3]).toMatchObject({
+      untunedKappa: null,
+      testItems: 38,
+      detail: 'probe on smollm2-135m-instruct',
+    });
+    expect(judges[3]!.kappa!.low).toBeCloseTo(0.6, 6);
+  });
+});
+
+describe('traffic', () => {
+  const capture = (id: string, model: string, status = 200) =>
+    store.traffic.add({
+      id,
+      keyId: 'k1',
+      model,
+      request: {
+        model,
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: `question ${id}` },
+        ],
+      },
+      response:
+        status === 200
+          ? { choices: [{ message: { content: `answer ${id}` }, finish_reason: 'stop' }] }
+          : undefined,
+      status,
+      latencyMs: 120,
+      inputTokens: 20,
+      outputTokens: status === 200 ? 8 : undefined,
+    });
+
+  it('lists captured requests newest first with their feedback, and an admin queues them', async () => {
+    capture('r1', 'notes@prod');
+    capture('r2', 'other');
+    capture('r3', 'notes@prod', 500);
+    capture('r4', 'notes@prod');
+    recordFeedback(store, {
+      requestId: 'r1',
+      annotator: 'client',
+      output: 'answer r1',
+      model: 'notes@prod',
+      pass: false,
+      score: 2,
+    });
+    const viewer = await signedUp('val', 'viewer');
+    const all = trafficResponse.parse((await viewer.call('GET', '/traffic')).json);
+    expect(all.traffic.map((item) => item.id)).toEqual(['r4', 'r3', 'r2', 'r1']);
+    expect(all.models).toEqual(['notes@prod', 'other']);
+    expect(all.traffic[1]).toMatchObject({ status: 500, outputTokens: null, feedback: null });
+    expect(all.traffic[3]).toMatchObject({
+      preview: 'question r1',
+      inputTokens: 20,
+      latencyMs: 120,
+      feedback: { pass: false, score: 2, annotator: 'client' },
+    });
+    const some = trafficResponse.parse(
+      (await viewer.call('GET', '/traffic?model=notes%40prod&limit=2')).json,
+    );
+    expect(some.traffic.map((item) => item.id)).toEqual(['r4', 'r3']);
+    expect((await viewer.call('GET', '/traffic?limit=0')).json.error.field).toBe('limit');
+    expect((await viewer.call('GET', '/traffic?limit=lots')).status).toBe(400);
+
+    // "Send to a queue": the queue takes the model's answered requests; only admins make one.
+    await signedUp('ana', 'annotator');
+    const request = {
+      name: 'prod traffic',
+      source: { kind: 'traffic', model: 'notes@prod' },
+      annotators: ['ana'],
+      overlap: 1,
+    };
+    expect((await viewer.call('POST', '/queues', request)).status).toBe(403);
+    const admin = await signedUp('root', 'admin');
+    const created = await admin.call('POST', '/queues', request);
+    expect(created.status).toBe(201);
+    expect(created.json.queue).toMatchObject({ items: 2, source: { kind: 'traffic', model: 'notes@prod' } });
+  });
+});
+
+describe('what annotators may not read', () => {
+  it('refuses runs, compare, training, judges and traffic to annotators, and lets viewers read them', async () => {
+    writeFakeTrainingRun(store, {
+      id: 'notes-sft',
+      method: 'sft',
+      root: mkdtempSync(join(tmpdir(), 'tailor-train-')),
+      steps: 3,
+    });
+    const ana = await signedUp('ana', 'annotator');
+    const viewer = await signedUp('val', 'viewer');
+    const admin = await signedUp('root', 'admin');
+    const paths = [
+      '/runs',
+      '/runs/run-1',
+      '/compare?a=run-1&b=run-1',
+      '/training',
+      '/training/notes-sft',
+      '/judges',
+      '/traffic',
+    ];
+    for (const path of paths) {
+      const refused = await ana.call('GET', path);
+      expect(refused.status, path).toBe(403);
+      expect(refused.json.error.message).toMatch(/admin or viewer/);
+      expect((await viewer.call('GET', path)).status, path).toBe(200);
+      expect((await admin.call('GET', path)).status, path).toBe(200);
+    }
+    // Their own queues stay theirs to read.
+    expect((await ana.call('GET', '/queues')).status).toBe(200);
   });
 });

@@ -13,8 +13,18 @@ import {
   type Role,
   signInRequest,
   submitLabelRequest,
+  trafficQuery,
   type User,
 } from './app-schema.js';
+import {
+  compareRuns,
+  judgeList,
+  recentTraffic,
+  runSummary,
+  trainingRunDetail,
+  trainingRuns,
+  ViewError,
+} from './app-views.js';
 import {
   acceptInvite,
   addUser,
@@ -51,7 +61,10 @@ import {
  * - Every state-changing request must send the session's CSRF token as X-CSRF-Token, and a browser's
  *   Origin header, when present, must be this server's own.
  * - Roles: admins manage people and queues; annotators see and label only the queues they are
- *   assigned; viewers read queues and runs. A request outside one's role is a 403, whatever the UI shows.
+ *   assigned, and nothing else (eval runs, training runs, judges and traffic are refused them);
+ *   viewers read queues, runs, training, judges and traffic. A request outside one's role is a 403,
+ *   whatever the UI shows.
+ * - The read-only views (runs, compare, training, judges, traffic) are built in app-views.ts.
  */
 type Variables = { user: User; csrfToken: string };
 type AppContext = Context<{ Variables: Variables }>;
@@ -84,6 +97,7 @@ export function createAppApi(
   api.onError((error, c) => {
     if (error instanceof QueueError) return fail(c, error.status, error.message, error.field);
     if (error instanceof PeopleError) return fail(c, 409, error.message);
+    if (error instanceof ViewError) return fail(c, error.status, error.message, error.field);
     throw error;
   });
 
@@ -236,9 +250,11 @@ export function createAppApi(
     return c.json({ itemId: undoLabel(store, queue.id, user.name) });
   });
 
-  // ---- runs ---------------------------------------------------------------------------------
+  // ---- runs, compare, training, judges, traffic: read by admins and viewers -------------------
 
-  api.get('/runs', (c) =>
+  const reading = only('admin', 'viewer');
+
+  api.get('/runs', reading, (c) =>
     c.json({
       runs: store.evalRuns
         .list()
@@ -247,7 +263,7 @@ export function createAppApi(
     }),
   );
 
-  api.get('/runs/:id', (c) => {
+  api.get('/runs/:id', reading, (c) => {
     const run = runSummary(store, param(c, 'id'));
     const loaded = run && loadRunResults(store, run.id);
     if (!run || !loaded) return fail(c, 404, `no eval run "${param(c, 'id')}"`);
@@ -274,41 +290,39 @@ export function createAppApi(
     return c.json({ run, results });
   });
 
+  api.get('/compare', reading, (c) => {
+    const a = c.req.query('a');
+    const b = c.req.query('b');
+    if (!a) return fail(c, 400, 'a: give the id of run A', 'a');
+    if (!b) return fail(c, 400, 'b: give the id of run B', 'b');
+    return c.json(compareRuns(store, a, b));
+  });
+
+  api.get('/training', reading, (c) => c.json({ runs: trainingRuns(store) }));
+
+  api.get('/training/:id', reading, (c) => c.json(trainingRunDetail(store, param(c, 'id'))));
+
+  api.get('/judges', reading, (c) => c.json({ judges: judgeList(store) }));
+
+  api.get('/traffic', reading, (c) => {
+    const query = trafficQuery.safeParse({
+      model: c.req.query('model') || undefined,
+      limit: c.req.query('limit') || undefined,
+    });
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      const field = issue.path.join('.');
+      return fail(c, 400, `${field}: ${issue.message}`, field);
+    }
+    return c.json({ traffic: recentTraffic(store, query.data), models: store.traffic.models() });
+  });
+
   api.all('*', (c) => fail(c, 404, `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`));
   return api;
 }
 
 function originOf(c: Context): string {
   return new URL(c.req.url).origin;
-}
-
-function runSummary(store: WorkspaceStore, id: string): EvalRunSummary | undefined {
-  const record = store.evalRuns.run(id);
-  const loaded = record && loadRunResults(store, id);
-  if (!record || !loaded) return undefined;
-  const names = [...new Set(loaded.results.flatMap((result) => Object.keys(result.grades)))];
-  return {
-    id,
-    model: record.model,
-    dataset: record.dataset,
-    createdAt: record.createdAt,
-    finishedAt: record.finishedAt,
-    examples: loaded.results.length,
-    graders: names.map((grader) => {
-      const outcomes = loaded.results.map((result) => result.grades[grader]).filter((outcome) => outcome);
-      const scores = outcomes
-        .map((outcome) => outcome!.score)
-        .filter((score): score is number => score !== undefined);
-      const passes = outcomes
-        .map((outcome) => outcome!.pass)
-        .filter((pass): pass is boolean => pass !== undefined);
-      return {
-        grader,
-        mean: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
-        passRate: passes.length ? passes.filter(Boolean).length / passes.length : null,
-      };
-    }),
-  };
 }
 
 /** A path parameter, decoded (item ids carry ':' and arrive percent-encoded). */

@@ -203,6 +203,177 @@ export const evalRunDetailResponse = z.object({
   results: z.array(evalResultSchema),
 });
 
+// ---- compare two eval runs -----------------------------------------------------------------------
+
+/** A mean with its 95% CI; null where there was nothing to estimate from. */
+export const estimateSchema = z.object({
+  mean: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+});
+export type EstimateView = z.infer<typeof estimateSchema>;
+
+export const pairedExampleSchema = z.object({
+  exampleId: z.string(),
+  scoreA: z.number(),
+  scoreB: z.number(),
+  passA: z.boolean(),
+  passB: z.boolean(),
+});
+export type PairedExampleView = z.infer<typeof pairedExampleSchema>;
+
+/**
+ * GET /api/compare?a=<run>&b=<run>: the paired comparison `tailor compare A B` prints, over the
+ * examples both runs scored (B − A: a positive difference means B scored higher).
+ */
+export const compareResponse = z.object({
+  a: evalRunSummarySchema,
+  b: evalRunSummarySchema,
+  examples: z.number(),
+  difference: estimateSchema,
+  /** Examples where B scored higher / lower / the same. */
+  wins: z.number(),
+  losses: z.number(),
+  ties: z.number(),
+  signTestP: z.number(),
+  mcnemarP: z.number(),
+  /** Examples A passed and B failed. */
+  regressions: z.array(z.string()),
+  pairs: z.array(pairedExampleSchema),
+});
+export type CompareResponse = z.infer<typeof compareResponse>;
+
+// ---- training runs -------------------------------------------------------------------------------
+
+/** `interrupted`: the store says running, but the process that ran it is gone (resumable). */
+export const trainingStatusSchema = z.enum(['running', 'finished', 'failed', 'interrupted']);
+export type TrainingStatus = z.infer<typeof trainingStatusSchema>;
+
+export const trainingRunSummarySchema = z.object({
+  id: z.string(),
+  method: z.string(),
+  base: z.string(),
+  status: trainingStatusSchema,
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  /** Steps trained: the result's for a finished run, else the latest step in its metrics so far. */
+  steps: z.number().nullable(),
+  /** What validation measures: a loss (lower is better) or a graded score (higher is better). */
+  validationMetric: z.enum(['loss', 'score']),
+  bestValidation: z.number().nullable(),
+  /** `<name> v<version>` of the specialist the run registered. */
+  specialist: z.string().nullable(),
+});
+export type TrainingRunSummary = z.infer<typeof trainingRunSummarySchema>;
+export const trainingRunsResponse = z.object({ runs: z.array(trainingRunSummarySchema) });
+
+export const pointSchema = z.object({ step: z.number(), value: z.number() });
+export type Point = z.infer<typeof pointSchema>;
+
+export const consistencyViewSchema = z.object({
+  passed: z.boolean(),
+  /** Tokens compared. */
+  positions: z.number(),
+  /** Mean |Δ log p| between llama.cpp and the worker on the base model (the floor), and adapted. */
+  baseMeanDifference: z.number(),
+  adaptedMeanDifference: z.number(),
+  tolerance: z.number(),
+  /** The adapter's mean per-token effect and how far llama.cpp's differs; null in older results. */
+  effectMeanSize: z.number().nullable(),
+  effectMeanError: z.number().nullable(),
+});
+export type ConsistencyView = z.infer<typeof consistencyViewSchema>;
+
+/** GET /api/training/:id: one run, with the curves of its metrics.jsonl (empty where it has none). */
+export const trainingRunDetailResponse = z.object({
+  run: trainingRunSummarySchema,
+  runDirectory: z.string(),
+  /** The method's config, flattened to `key` / value text (`lora.rank`: `16`). */
+  config: z.array(z.object({ key: z.string(), value: z.string() })),
+  /** Why a failed run failed. */
+  error: z.string().nullable(),
+  /** Training loss per step. */
+  loss: z.array(pointSchema),
+  learningRate: z.array(pointSchema),
+  /** Validation value per evaluation step (loss or score, as `run.validationMetric` says). */
+  validation: z.array(pointSchema),
+  /** GRPO: the mean reward per step, and each reward grader's mean; null for other methods. */
+  reward: z
+    .object({
+      mean: z.array(pointSchema),
+      graders: z.array(z.object({ grader: z.string(), points: z.array(pointSchema) })),
+    })
+    .nullable(),
+  /** GRPO with a held-out monitor grader: its mean per step and the steps flagged as reward hacking. */
+  monitor: z
+    .object({
+      grader: z.string().nullable(),
+      points: z.array(pointSchema),
+      flaggedSteps: z.array(z.number()),
+    })
+    .nullable(),
+  /** The llama.cpp consistency check, once the run has finished. */
+  consistency: consistencyViewSchema.nullable(),
+  /** The latest training step's throughput and elapsed time. */
+  progress: z.object({
+    step: z.number(),
+    elapsedSeconds: z.number().nullable(),
+    tokensPerSecond: z.number().nullable(),
+  }),
+});
+export type TrainingRunDetail = z.infer<typeof trainingRunDetailResponse>;
+
+// ---- judges --------------------------------------------------------------------------------------
+
+export const judgeKindSchema = z.enum(['rubric', 'tuned', 'trained']);
+export const judgeVersionViewSchema = z.object({
+  name: z.string(),
+  version: z.number(),
+  /** rubric: stored as given (tuning kept the untuned one); tuned: a rubric tuning improved; trained: a probe. */
+  kind: judgeKindSchema,
+  parentVersion: z.number().nullable(),
+  /** Cohen's κ against the experts on the held-out test items, with its 95% CI, where recorded. */
+  kappa: estimateSchema.nullable(),
+  /** For a tuned rubric: the untuned judge's κ on the same test items. */
+  untunedKappa: z.number().nullable(),
+  testItems: z.number().nullable(),
+  /** The winning candidate of a tuning, or the base model of a trained probe. */
+  detail: z.string(),
+  createdAt: z.string(),
+});
+export type JudgeVersionView = z.infer<typeof judgeVersionViewSchema>;
+export const judgesResponse = z.object({ judges: z.array(judgeVersionViewSchema) });
+
+// ---- traffic -------------------------------------------------------------------------------------
+
+/** GET /api/traffic?model=&limit= (limit 1–1000, default 100). */
+export const trafficQuery = z.object({
+  model: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const trafficItemSchema = z.object({
+  id: z.string(),
+  model: z.string(),
+  status: z.number(),
+  latencyMs: z.number(),
+  inputTokens: z.number().nullable(),
+  outputTokens: z.number().nullable(),
+  createdAt: z.string(),
+  /** The last user message, clipped (as captured: redacted fields stay redacted). */
+  preview: z.string(),
+  /** The latest feedback on the served answer. */
+  feedback: z
+    .object({ pass: z.boolean().nullable(), score: z.number().nullable(), annotator: z.string() })
+    .nullable(),
+});
+export type TrafficItem = z.infer<typeof trafficItemSchema>;
+export const trafficResponse = z.object({
+  traffic: z.array(trafficItemSchema),
+  /** Every model with captured traffic, for the filter. */
+  models: z.array(z.string()),
+});
+
 // ---- errors --------------------------------------------------------------------------------------
 
 /** Every error: a sentence for the person, and the field it is about where there is one. */

@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { tailorInProcess } from '../test-support/cli-in-process.js';
+import { writeFakeTrainingRun } from '../test-support/training-runs.js';
 import { addUser } from './people.js';
 import { createQueue } from './queues.js';
 import { type RunningServer, startServer } from './server.js';
@@ -180,6 +181,11 @@ describe('the web app in a browser', () => {
     await ben.goto(`${server.url}/#/queues/${onlyAna.id}`);
     await ben.getByTestId('error').waitFor();
     expect(await ben.getByTestId('nav-admin').count()).toBe(0);
+    // Experts see their queues only: no runs, training, judges or traffic, in the nav or the API.
+    for (const page of ['runs', 'training', 'judges', 'traffic'])
+      expect(await ben.getByTestId(`nav-${page}`).count()).toBe(0);
+    for (const path of ['runs', 'training', 'judges', 'traffic'])
+      expect((await ben.request.get(`${server.url}/api/${path}`)).status()).toBe(403);
     await ben.goto(`${server.url}/#/admin`);
     await ben.getByTestId('error').waitFor();
     expect(await ben.getByTestId('create-user-submit').count()).toBe(0);
@@ -210,5 +216,174 @@ describe('the web app in a browser', () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.every((pass) => pass === 'false')).toBe(true);
     await admin.screenshot({ path: join(shots, 'run.png'), fullPage: true });
+  });
+
+  it("draws a training run's curves, live while it runs, and compares two eval runs", async () => {
+    const store = workspace.store;
+    const runs = join(root, '.tailor', 'fake-training');
+    writeFakeTrainingRun(store, { id: 'notes-sft', method: 'sft', root: runs, steps: 60, evalEvery: 10 });
+    writeFakeTrainingRun(store, { id: 'notes-grpo', method: 'grpo', root: runs, steps: 40, evalEvery: 10 });
+    const live = writeFakeTrainingRun(store, {
+      id: 'notes-live',
+      method: 'sft',
+      root: runs,
+      steps: 7,
+      evalEvery: 5,
+      running: true,
+    });
+    const viewer = await person(
+      `${server.url}/#/invite/${addUser(store, 'analyst', 'viewer', 'test').token}`,
+      'analyst-password',
+    );
+
+    // The list, then a GRPO run: loss, validation score, reward per grader, the monitor with flags.
+    await viewer.getByTestId('nav-training').click();
+    await expect.poll(() => viewer.getByTestId('training-row').count()).toBe(3);
+    await viewer.locator('[data-testid="training-row"][data-run-id="notes-grpo"]').click();
+    await viewer.getByTestId('chart-monitor').waitFor();
+    for (const chart of ['chart-loss', 'chart-validation', 'chart-reward', 'chart-monitor', 'chart-lr']) {
+      const lines = viewer.getByTestId(chart).getByTestId('chart-line');
+      expect(await lines.count(), chart).toBeGreaterThan(0);
+      expect((await lines.first().getAttribute('d'))!.split('L').length, chart).toBeGreaterThan(3);
+    }
+    expect(await viewer.getByTestId('chart-reward').getByTestId('chart-line').count()).toBe(3);
+    expect(await viewer.getByTestId('chart-validation').getByTestId('chart-dot').count()).toBe(5);
+    expect(await viewer.getByTestId('chart-monitor').getByTestId('chart-mark').count()).toBeGreaterThan(0);
+    expect(await viewer.getByTestId('monitor-note').textContent()).toMatch(/Flagged \d+ steps?/);
+    expect(await viewer.getByTestId('consistency').textContent()).toContain('passed');
+    await viewer.screenshot({ path: join(shots, 'training.png'), fullPage: true });
+
+    // An SFT run: training and validation loss on one chart.
+    await viewer.goto(`${server.url}/#/training/notes-sft`);
+    await viewer.getByTestId('chart-loss').getByTestId('chart-dot').first().waitFor();
+    expect(await viewer.getByTestId('chart-loss').getByTestId('chart-line').count()).toBe(2);
+    expect(await viewer.getByTestId('chart-loss').getByTestId('chart-dot').count()).toBe(7);
+    expect(await viewer.getByTestId('chart-reward').count()).toBe(0);
+    await viewer.screenshot({ path: join(shots, 'training-sft.png'), fullPage: true });
+
+    // A running run re-fetches: a new step in its metrics shows up without a reload.
+    await viewer.goto(`${server.url}/#/training/notes-live`);
+    await expect.poll(() => viewer.getByTestId('live').textContent()).toContain('step 7');
+    appendFileSync(
+      join(live, 'metrics.jsonl'),
+      `${JSON.stringify({ type: 'train', step: 8, loss: 1.2, learningRate: 1e-4, tokens: 512, tokensPerSecond: 980, elapsedSeconds: 36 })}\n`,
+    );
+    await expect
+      .poll(() => viewer.getByTestId('live').textContent(), { timeout: 15_000 })
+      .toContain('step 8');
+
+    // A second eval run on the same notes: a candidate that fixes some outputs and breaks others.
+    const incumbent = new Map(
+      readFileSync(join(root, 'incumbent/test-outputs.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; output: string })
+        .map((row) => [row.id, row.output]),
+    );
+    const records = readFileSync(join(root, 'data/test.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; reference: unknown });
+    const candidate = records.map((record, index) => ({
+      id: record.id,
+      output:
+        index % 7 === 3
+          ? '{"chief_complaint": "cut off'
+          : index % 3 === 0
+            ? JSON.stringify(record.reference)
+            : (incumbent.get(record.id) ?? '{}'),
+    }));
+    const candidateFile = join(root, 'candidate-outputs.jsonl');
+    writeFileSync(candidateFile, `${candidate.map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const graded = await tailorInProcess(root, [
+      'eval',
+      '--split',
+      'test',
+      '--outputs',
+      candidateFile,
+      '--graders',
+      'schema,fields,medications',
+      '--limit',
+      '40',
+    ]);
+    expect(graded.code, graded.stderr).toBe(0);
+    const candidateRun = store.evalRuns.list().find((run) => run.id !== runId)!.id;
+
+    // Pick the two runs in the list, A first, and compare.
+    await viewer.getByTestId('nav-runs').click();
+    const pick = (id: string) =>
+      viewer.locator(`[data-testid="run-row"][data-run-id="${id}"] [data-testid="compare-pick"]`);
+    await pick(runId).check();
+    await pick(candidateRun).check();
+    await viewer.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
+    await viewer.getByTestId('compare-runs').click();
+    await viewer.waitForURL(/#\/compare\//);
+    expect(viewer.url()).toContain(`#/compare/${runId}/${candidateRun}`);
+    await viewer.getByTestId('compare-scatter').getByTestId('scatter-point').first().waitFor();
+    expect(await viewer.getByTestId('compare-scatter').getByTestId('scatter-diagonal').count()).toBe(1);
+    expect(await viewer.getByTestId('scatter-point').count()).toBeGreaterThan(3);
+    expect(await viewer.getByTestId('compare-stats').textContent()).toMatch(/40 shared examples/);
+    expect(await viewer.getByTestId('compare-difference').textContent()).toMatch(/^[+-]?\d/);
+    await viewer.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
+
+    // Judges: κ per version, as tuning and training record it.
+    const rubric = { name: 'plan-faithfulness', type: 'llm-rubric', rubric: 'Faithful plan?', weight: 1 };
+    const kappa = (mean: number) => ({ mean, low: mean - 0.12, high: mean + 0.1, count: 60 });
+    for (const [winner, untuned, tuned] of [
+      ['few-shot', 0.38, 0.55],
+      ['rewrite', 0.55, 0.63],
+    ] as const)
+      store.judgeVersions.saveNext({
+        name: 'plan-faithfulness',
+        config: rubric,
+        parentVersion: undefined,
+        lineage: { winner, test: { untuned: kappa(untuned), tuned: kappa(tuned), items: 60 } },
+      });
+    store.judgeVersions.saveNext({
+      name: 'plan-probe',
+      config: { type: 'probe', base: 'smollm2-135m-instruct', reading: {}, head: {} },
+      parentVersion: undefined,
+      lineage: { method: 'probe', test: { kappa: kappa(0.71), items: 58 } },
+    });
+    await viewer.getByTestId('nav-judges').click();
+    await expect.poll(() => viewer.getByTestId('bar').count()).toBe(3);
+    await viewer.screenshot({ path: join(shots, 'judges.png'), fullPage: true });
+
+    // Traffic, newest first.
+    for (let n = 1; n <= 6; n++)
+      store.traffic.add({
+        id: `req-${n}`,
+        keyId: 'k1',
+        model: n % 2 ? 'notes@prod' : 'notes@canary',
+        request: { messages: [{ role: 'user', content: `Summarise note ${n}: chest pain for 2 days` }] },
+        response: { choices: [{ message: { content: '{}' }, finish_reason: 'stop' }] },
+        status: n === 4 ? 500 : 200,
+        latencyMs: 200 + 10 * n,
+        inputTokens: 300 + n,
+        outputTokens: n === 4 ? undefined : 120,
+      });
+    await viewer.getByTestId('nav-traffic').click();
+    await expect.poll(() => viewer.getByTestId('traffic-row').count()).toBe(6);
+    expect(await viewer.getByTestId('traffic-row').first().getAttribute('data-request-id')).toBe('req-6');
+    expect(await viewer.getByTestId('traffic-to-queue').count()).toBe(0);
+    await viewer.screenshot({ path: join(shots, 'traffic.png'), fullPage: true });
+
+    // An admin sends one model's answered requests to a queue for an annotator.
+    const admin = await person(
+      `${server.url}/#/invite/${addUser(store, 'ops', 'admin', 'test').token}`,
+      'ops-password',
+    );
+    await admin.getByTestId('nav-traffic').click();
+    await expect.poll(() => admin.getByTestId('traffic-row').count()).toBe(6);
+    await admin.getByTestId('traffic-model').selectOption('notes@prod');
+    await expect.poll(() => admin.getByTestId('traffic-row').count()).toBe(3);
+    await admin.getByTestId('traffic-to-queue').click();
+    await admin.locator('[data-testid="traffic-queue-annotators"] [data-annotator="ana"]').check();
+    await admin.screenshot({ path: join(shots, 'traffic-queue.png'), fullPage: true });
+    await admin.getByTestId('traffic-queue-submit').click();
+    await admin.waitForURL(/#\/queues\/q-/);
+    const queued = store.queues.queues().find((queue) => queue.name === 'Traffic from notes@prod');
+    expect(queued).toBeDefined();
+    expect(store.queues.itemIds(queued!.id)).toEqual(['traffic:req-1', 'traffic:req-3', 'traffic:req-5']);
   });
 });

@@ -78,6 +78,24 @@ export class TrafficRepository {
       }) as TrafficRow[];
     return rows.map(fromRow);
   }
+
+  /** The latest `limit` requests, whatever their status, newest first; optionally of one model. */
+  recent(filter: { model?: string | undefined; limit: number }): StoredTraffic[] {
+    const rows = this.#database
+      .prepare(
+        `SELECT * FROM traffic WHERE (@model IS NULL OR model = @model)
+         ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+      )
+      .all({ model: filter.model ?? null, limit: filter.limit }) as TrafficRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Every model that has captured traffic, by name. */
+  models(): string[] {
+    return (
+      this.#database.prepare('SELECT DISTINCT model FROM traffic ORDER BY model').all() as { model: string }[]
+    ).map((row) => row.model);
+  }
 }
 
 interface TrafficRow {

@@ -3,9 +3,11 @@ import {
   type ApiError as ApiErrorBody,
   apiErrorSchema,
   type CreateQueueRequest,
+  compareResponse,
   evalRunDetailResponse,
   evalRunsResponse,
   inviteResponse,
+  judgesResponse,
   nextItemResponse,
   type QueueItem,
   queueDetailResponse,
@@ -16,6 +18,9 @@ import {
   type SessionResponse,
   type SubmitLabelRequest,
   sessionResponse,
+  trafficResponse,
+  trainingRunDetailResponse,
+  trainingRunsResponse,
   undoResponse,
   usersResponse,
 } from '../../src/serve/app-schema.ts';
@@ -28,17 +33,26 @@ import {
 
 export type {
   Agreement,
+  CompareResponse,
+  ConsistencyView,
   CreateQueueRequest,
+  EstimateView,
   EvalResultView,
   EvalRunSummary,
   ItemLabel,
+  JudgeVersionView,
   NextItemResponse,
+  Point,
   QueueItem,
   QueueSource,
   QueueSummary,
   Role,
   SessionResponse,
   SubmitLabelRequest,
+  TrafficItem,
+  TrainingRunDetail,
+  TrainingRunSummary,
+  TrainingStatus,
   User,
 } from '../../src/serve/app-schema.ts';
 /** One grader's result on one output. */
@@ -195,4 +209,20 @@ export function getRun(id: string, filter: { grader?: string; failures?: boolean
   if (filter.failures) params.set('failures', '1');
   const query = params.toString() ? `?${params}` : '';
   return get(`/api/runs/${q(id)}${query}`, evalRunDetailResponse);
+}
+
+export const compareRuns = (a: string, b: string) => get(`/api/compare?a=${q(a)}&b=${q(b)}`, compareResponse);
+
+// ---- training, judges, traffic -------------------------------------------------------------------
+
+export const listTrainingRuns = () => get('/api/training', trainingRunsResponse);
+export const getTrainingRun = (id: string) => get(`/api/training/${q(id)}`, trainingRunDetailResponse);
+export const listJudges = () => get('/api/judges', judgesResponse);
+
+export function listTraffic(filter: { model?: string; limit?: number } = {}) {
+  const params = new URLSearchParams();
+  if (filter.model) params.set('model', filter.model);
+  if (filter.limit) params.set('limit', String(filter.limit));
+  const query = params.toString() ? `?${params}` : '';
+  return get(`/api/traffic${query}`, trafficResponse);
 }

@@ -2,10 +2,14 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { getSession, onUnauthorized, type SessionResponse, signOut, toApiError, type User } from './api.ts';
 import { AdminPage } from './pages/AdminPage.tsx';
+import { ComparePage } from './pages/ComparePage.tsx';
+import { JudgesPage } from './pages/JudgesPage.tsx';
 import { LabelPage } from './pages/LabelPage.tsx';
 import { QueuePage, QueuesPage } from './pages/QueuesPage.tsx';
 import { RunPage, RunsPage } from './pages/RunsPage.tsx';
 import { InvitePage, SignInPage } from './pages/SignInPage.tsx';
+import { TrafficPage } from './pages/TrafficPage.tsx';
+import { TrainingRunPage, TrainingRunsPage } from './pages/TrainingPage.tsx';
 import { href, navigate, parseHash, type Route, useHash } from './route.ts';
 import { ErrorText, Loading } from './ui.tsx';
 import './styles.css';
@@ -96,14 +100,18 @@ function TopNav({ user, route, onSignOut }: { user: User; route: Route; onSignOu
   const section =
     route.page === 'queues' || route.page === 'queue' || route.page === 'label'
       ? 'queues'
-      : route.page === 'runs' || route.page === 'run'
+      : route.page === 'runs' || route.page === 'run' || route.page === 'compare'
         ? 'runs'
-        : route.page;
-  const link = (page: 'queues' | 'runs' | 'admin', label: string) => (
+        : route.page === 'trainingRun'
+          ? 'training'
+          : route.page;
+  const link = (page: 'queues' | 'runs' | 'training' | 'judges' | 'traffic' | 'admin', label: string) => (
     <a data-testid={`nav-${page}`} href={href({ page })} aria-current={section === page ? 'page' : undefined}>
       {label}
     </a>
   );
+  // Annotators (the experts) see only their queues; the API refuses them the rest too.
+  const reads = user.role !== 'annotator';
   return (
     <header className="topbar">
       <a className="brand" href={href({ page: 'queues' })}>
@@ -111,7 +119,10 @@ function TopNav({ user, route, onSignOut }: { user: User; route: Route; onSignOu
       </a>
       <nav aria-label="Main">
         {link('queues', 'Queues')}
-        {link('runs', 'Eval runs')}
+        {reads && link('runs', 'Eval runs')}
+        {reads && link('training', 'Training')}
+        {reads && link('judges', 'Judges')}
+        {reads && link('traffic', 'Traffic')}
         {user.role === 'admin' && link('admin', 'Admin')}
       </nav>
       <div className="who">
@@ -135,6 +146,16 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <RunsPage />;
     case 'run':
       return <RunPage key={route.id} id={route.id} />;
+    case 'compare':
+      return <ComparePage key={`${route.a}/${route.b}`} a={route.a} b={route.b} />;
+    case 'training':
+      return <TrainingRunsPage />;
+    case 'trainingRun':
+      return <TrainingRunPage key={route.id} id={route.id} />;
+    case 'judges':
+      return <JudgesPage />;
+    case 'traffic':
+      return <TrafficPage user={user} />;
     case 'admin':
       return <AdminPage user={user} />;
     case 'notfound':

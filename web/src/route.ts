@@ -9,6 +9,11 @@ export type Route =
   | { page: 'label'; id: string }
   | { page: 'runs' }
   | { page: 'run'; id: string }
+  | { page: 'compare'; a: string; b: string }
+  | { page: 'training' }
+  | { page: 'trainingRun'; id: string }
+  | { page: 'judges' }
+  | { page: 'traffic' }
   | { page: 'admin' }
   | { page: 'notfound'; path: string };
 
@@ -39,6 +44,14 @@ export function parseHash(hash: string): Route {
     if (parts.length === 1) return { page: 'runs' };
     if (second !== undefined && parts.length === 2) return { page: 'run', id: second };
   }
+  if (first === 'compare' && second !== undefined && third !== undefined && parts.length === 3)
+    return { page: 'compare', a: second, b: third };
+  if (first === 'training') {
+    if (parts.length === 1) return { page: 'training' };
+    if (second !== undefined && parts.length === 2) return { page: 'trainingRun', id: second };
+  }
+  if (first === 'judges' && parts.length === 1) return { page: 'judges' };
+  if (first === 'traffic' && parts.length === 1) return { page: 'traffic' };
   if (first === 'admin' && parts.length === 1) return { page: 'admin' };
   return { page: 'notfound', path: path.replace(/^\/+/, '') };
 }
@@ -60,6 +73,16 @@ export function href(route: Route): string {
       return '#/runs';
     case 'run':
       return `#/runs/${e(route.id)}`;
+    case 'compare':
+      return `#/compare/${e(route.a)}/${e(route.b)}`;
+    case 'training':
+      return '#/training';
+    case 'trainingRun':
+      return `#/training/${e(route.id)}`;
+    case 'judges':
+      return '#/judges';
+    case 'traffic':
+      return '#/traffic';
     case 'admin':
       return '#/admin';
     case 'notfound':

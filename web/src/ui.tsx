@@ -41,6 +41,15 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded
   return { data, error, loading, reload };
 }
 
+/** Calls `tick` every `ms` milliseconds while `active` (a live page re-fetching its data). */
+export function useEvery(ms: number, active: boolean, tick: () => void): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = window.setInterval(tick, ms);
+    return () => window.clearInterval(timer);
+  }, [ms, active, tick]);
+}
+
 export function ErrorText({ error, id }: { error: ApiError | string | null | undefined; id?: string }) {
   if (!error) return null;
   return (
@@ -124,6 +133,30 @@ export function GradeList({ grades }: { grades: readonly Grade[] }) {
       ))}
     </ul>
   );
+}
+
+/** A training run's status as a coloured word. */
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span className={`badge status-${status}`} data-testid="status">
+      {status}
+    </span>
+  );
+}
+
+/** A p-value as people read it: three significant digits, tiny ones as "< 0.001". */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return '—';
+  return p < 0.001 ? '< 0.001' : p.toPrecision(3);
+}
+
+/** Seconds as "1 h 4 min", "3 min 20 s" or "12 s". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const total = Math.round(seconds);
+  if (total >= 3600) return `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
+  if (total >= 60) return `${Math.floor(total / 60)} min ${total % 60} s`;
+  return `${total} s`;
 }
 
 /** A run's model or dataset as a person reads it: supplied outputs and datasets by file name, not path. */

@@ -34,10 +34,37 @@ function GraderSummaries({ run }: { run: EvalRunSummary }) {
 export function RunsPage() {
   const { data, error, loading } = useLoad(listRuns, []);
   const runs = data?.runs ?? [];
+  // Two runs to compare, in the order picked: the first is A, the second B.
+  const [picked, setPicked] = useState<readonly string[]>([]);
+  function pick(id: string, on: boolean) {
+    setPicked((current) => {
+      const rest = current.filter((entry) => entry !== id);
+      return on ? [...rest, id].slice(-2) : rest;
+    });
+  }
+  const [a, b] = picked;
   return (
     <main className="page">
       <header className="page-head">
-        <h1>Eval runs</h1>
+        <div>
+          <h1>Eval runs</h1>
+          {runs.length > 1 && (
+            <p className="muted small">
+              Tick two runs to compare them: the first you tick is A, the second B.
+            </p>
+          )}
+        </div>
+        {runs.length > 1 && (
+          <button
+            type="button"
+            className="primary"
+            data-testid="compare-runs"
+            disabled={a === undefined || b === undefined}
+            onClick={() => a !== undefined && b !== undefined && navigate({ page: 'compare', a, b })}
+          >
+            Compare{picked.length === 2 ? ' A → B' : ` (${picked.length} of 2)`}
+          </button>
+        )}
       </header>
       <ErrorText error={error} />
       {loading && !data && <Loading what="eval runs" />}
@@ -46,6 +73,9 @@ export function RunsPage() {
         <table className="table clickable">
           <thead>
             <tr>
+              <th scope="col" className="pick">
+                <span className="visually-hidden">Compare</span>
+              </th>
               <th scope="col">Model</th>
               <th scope="col">Dataset</th>
               <th scope="col" className="num">
@@ -63,10 +93,24 @@ export function RunsPage() {
                 data-testid="run-row"
                 data-run-id={run.id}
                 onClick={(event) => {
-                  if ((event.target as HTMLElement).closest('a, button')) return;
+                  if ((event.target as HTMLElement).closest('a, button, label, input')) return;
                   navigate({ page: 'run', id: run.id });
                 }}
               >
+                <td className="pick">
+                  <label className="pick-box">
+                    <input
+                      type="checkbox"
+                      data-testid="compare-pick"
+                      checked={picked.includes(run.id)}
+                      onChange={(event) => pick(run.id, event.target.checked)}
+                      aria-label={`Compare ${shortName(run.model)} (${run.id})`}
+                    />
+                    {picked.includes(run.id) && (
+                      <span className="side-tag">{picked[0] === run.id ? 'A' : 'B'}</span>
+                    )}
+                  </label>
+                </td>
                 <td>
                   <a href={href({ page: 'run', id: run.id })}>{shortName(run.model)}</a>
                   <div className="muted small mono">{run.id}</div>
