@@ -275,6 +275,27 @@ describe('queues', () => {
     expect((await viewer.call('GET', `/queues/${queue.id}/next`)).status).toBe(403);
   });
 
+  it("queues the items a grader flags: an eval run's outputs that grader failed", async () => {
+    const admin = await signedUp('root', 'admin');
+    await signedUp('ana', 'annotator');
+    const flagged = await admin.call('POST', '/queues', {
+      name: 'schema flags',
+      source: { kind: 'eval-run', runId: 'run-1', failuresOnly: true, grader: 'schema' },
+      annotators: ['ana'],
+      overlap: 1,
+    });
+    expect(flagged.status).toBe(201);
+    expect(flagged.json.queue.items).toBe(2);
+    const unknown = await admin.call('POST', '/queues', {
+      name: 'x',
+      source: { kind: 'eval-run', runId: 'run-1', failuresOnly: true, grader: 'tone' },
+      annotators: ['ana'],
+      overlap: 1,
+    });
+    expect(unknown).toMatchObject({ status: 400, json: { error: { field: 'source' } } });
+    expect(unknown.json.error.message).toContain('has no grader "tone" (it has schema)');
+  });
+
   it('refuses a queue it cannot build, saying why', async () => {
     const admin = await signedUp('root', 'admin');
     await signedUp('ana', 'annotator');

@@ -53,7 +53,13 @@ export const usersResponse = z.object({ users: z.array(userSchema) });
 export const queueSourceSchema = z.discriminatedUnion('kind', [
   /** The outputs of an eval run; `failures` keeps only outputs that failed a grader. */
   z
-    .object({ kind: z.literal('eval-run'), runId: z.string().min(1), failuresOnly: z.boolean().optional() })
+    .object({
+      kind: z.literal('eval-run'),
+      runId: z.string().min(1),
+      failuresOnly: z.boolean().optional(),
+      /** With failuresOnly: only the outputs this grader failed (the items a judge flags). */
+      grader: z.string().min(1).optional(),
+    })
     .strict(),
   /** A dataset version's records (their reference is the output to judge). */
   z.object({ kind: z.literal('dataset'), datasetId: z.string().min(1) }).strict(),

@@ -91,12 +91,24 @@ function sourceItems(store: WorkspaceStore, source: QueueSource): QueueItemRecor
   if (source.kind === 'eval-run') {
     const run = loadRunResults(store, source.runId);
     if (!run) throw new QueueError(`no eval run "${source.runId}"`, 404, 'source');
+    const graders = new Set(run.results.flatMap((result) => Object.keys(result.grades)));
+    if (source.grader !== undefined && !graders.has(source.grader))
+      throw new QueueError(
+        `eval run ${source.runId} has no grader "${source.grader}" (it has ${[...graders].join(', ')})`,
+        400,
+        'source',
+      );
     // The run keeps outputs and grades; the inputs and references are in the dataset it ran on.
     const records = new Map<string, EvalRecord>();
     if (existsSync(run.dataset))
       for (const record of loadDataset(run.dataset)) records.set(record.id, record);
     return run.results
-      .filter((result) => !source.failuresOnly || !result.pass)
+      .filter((result) => {
+        if (!source.failuresOnly) return true;
+        // A grader's flags: the outputs it failed; otherwise every output that failed the run.
+        if (source.grader !== undefined) return result.grades[source.grader]?.pass === false;
+        return !result.pass;
+      })
       .map((result, position) => ({
         itemId: defaultItemId(result.exampleId, result.output),
         position,

@@ -257,6 +257,7 @@ function CreateQueueForm({ users }: { users: readonly User[] }) {
   const [name, setName] = useState('');
   const [runId, setRunId] = useState('');
   const [failuresOnly, setFailuresOnly] = useState(false);
+  const [flaggedBy, setFlaggedBy] = useState('');
   const [annotators, setAnnotators] = useState<ReadonlySet<string>>(new Set());
   const [overlap, setOverlap] = useState('1');
   const [limit, setLimit] = useState('');
@@ -290,6 +291,7 @@ function CreateQueueForm({ users }: { users: readonly User[] }) {
         kind: 'eval-run' as const,
         runId: chosenRun,
         ...(failuresOnly ? { failuresOnly: true } : {}),
+        ...(failuresOnly && flaggedBy ? { grader: flaggedBy } : {}),
       },
       annotators: candidates.map((person) => person.name).filter((person) => annotators.has(person)),
       overlap: overlap.trim() === '' ? Number.NaN : Number(overlap),
@@ -351,6 +353,23 @@ function CreateQueueForm({ users }: { users: readonly User[] }) {
         />
         <span>Only outputs that failed a grader</span>
       </label>
+      {failuresOnly && (
+        <label className="field">
+          <span>Flagged by</span>
+          <select
+            data-testid="queue-flagged-by"
+            value={flaggedBy}
+            onChange={(event) => setFlaggedBy(event.target.value)}
+          >
+            <option value="">any grader</option>
+            {(runList.find((run) => run.id === chosenRun)?.graders ?? []).map((grader) => (
+              <option key={grader.grader} value={grader.grader}>
+                {grader.grader}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {fieldError('source')}
       <fieldset className="field" data-testid="queue-annotators">
         <legend>Annotators</legend>
