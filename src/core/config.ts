@@ -77,6 +77,21 @@ export const configSchema = z.strictObject({
       maxBodyBytes: z.int().positive().default(1_048_576),
       /** Per API key: requests beyond this many a minute get 429 with Retry-After (default: no limit). */
       rateLimit: z.strictObject({ requestsPerMinute: z.int().positive().optional() }).prefault({}),
+      /**
+       * Rollouts of a candidate behind the model clients call: `canary` answers a share of the
+       * requests with the candidate; `shadow` also runs the candidate on a share of them in the
+       * background (the client gets the model's own answer), its answer captured beside prod's.
+       */
+      rollouts: z
+        .array(
+          z.strictObject({
+            model: z.string().min(1),
+            candidate: z.string().min(1),
+            mode: z.enum(['canary', 'shadow']),
+            share: z.number().min(0).max(1),
+          }),
+        )
+        .default([]),
       /** Store every request and response in the workspace (a key can opt out). */
       capture: z.boolean().default(true),
       /** Field paths replaced by "[redacted]" in captured traffic, e.g. `request.messages.*.content`. */

@@ -373,4 +373,61 @@ describe('tailor serve', () => {
     expect((await served('notes-sft@prod')).weights).toBe('llama:notes-sft@v1');
     expect((await served('notes-sft@v9')).body.error.code).toBe('model_not_found');
   });
+
+  it("rolls out a candidate: a canary answers in prod's place, a shadow answers beside it unseen", {
+    timeout: 120_000,
+  }, async () => {
+    // Runs after the versions test above: notes-sft has v1 and v2.
+    const config = {
+      ...workspace.config,
+      serve: {
+        ...workspace.config.serve,
+        rollouts: [
+          { model: 'notes-sft@v1', candidate: 'notes-sft@v2', mode: 'canary' as const, share: 0.5 },
+          { model: 'smollm2-135m-instruct', candidate: 'notes-sft@v1', mode: 'shadow' as const, share: 1 },
+        ],
+      },
+    };
+    const draws = [0.2, 0.7];
+    const rolled = await startServer({
+      config,
+      store: workspace.store,
+      port: 0,
+      random: () => draws.shift() ?? 0.9,
+      modelFor: (reference) => {
+        if (!models.has(reference))
+          models.set(reference, createModel(reference, { config, store: workspace.store }));
+        return models.get(reference)!;
+      },
+    });
+    try {
+      const call = (model: string) =>
+        fetch(`${rolled.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+          body: ask('Hi', { model, max_tokens: 3 }),
+        });
+      // Draw 0.2 < 0.5: the canary answers; draw 0.7: prod does.
+      const first = await call('notes-sft@v1');
+      expect(first.headers.get('x-tailor-rollout')).toBe('canary');
+      expect(first.headers.get('x-tailor-model')).toBe('llama:notes-sft@v2');
+      expect(workspace.store.traffic.find(first.headers.get('x-request-id')!)?.rollout).toBe('canary');
+      const second = await call('notes-sft@v1');
+      expect(second.headers.get('x-tailor-rollout')).toBeNull();
+      expect(second.headers.get('x-tailor-model')).toBe('llama:notes-sft@v1');
+
+      const plain = await call('smollm2-135m-instruct');
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('x-tailor-model')).toBe('llama:smollm2-135m-instruct');
+      const id = plain.headers.get('x-request-id')!;
+      const shadowOf = () =>
+        workspace.store.traffic.successful({ shadow: true }).find((entry) => entry.shadowOf === id);
+      await expect.poll(shadowOf, { timeout: 60_000, interval: 200 }).toBeDefined();
+      expect(shadowOf()).toMatchObject({ model: 'notes-sft@v1', status: 200, rollout: 'shadow' });
+      // No client received a shadow answer, so none is ever training data.
+      expect(trafficDataset(workspace.store, {}).map((record) => record.id)).not.toContain(shadowOf()!.id);
+    } finally {
+      await rolled.close();
+    }
+  });
 });

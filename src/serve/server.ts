@@ -47,6 +47,8 @@ export interface ServerOptions {
   store: WorkspaceStore;
   /** Model name (as in /v1/models) → ChatModel; the CLI passes createModel with a cache. */
   modelFor: (reference: string) => Promise<ChatModel>;
+  /** Draws which requests a rollout takes (tests pass a fixed sequence). Default Math.random. */
+  random?: () => number;
 }
 
 export interface RunningServer {
@@ -60,6 +62,7 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
   const { config, store } = options;
   const slots = new Slots(config.llama.parallel, config.serve.maxQueue);
   const rateLimiter = new KeyRateLimiter(config.serve.rateLimit.requestsPerMinute);
+  const random = options.random ?? Math.random;
   // A missing upstream key stops the start here, not the first client's request.
   const upstreams = resolveUpstreams(config.serve.upstreams);
   const app = new Hono<{ Variables: Variables }>();
@@ -184,7 +187,22 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
         }),
       );
     const served = await servedModels(store);
-    const target = served.find((entry) => entry.name === request.model) ?? versionEntry(store, request.model);
+    const entryFor = (name: string) =>
+      served.find((entry) => entry.name === name) ?? versionEntry(store, name);
+    // A model may have a canary and a shadow, each drawing its own share of the requests; a candidate
+    // that cannot be found leaves prod answering.
+    const rolloutOf = (mode: 'canary' | 'shadow') => {
+      const rollout = config.serve.rollouts.find(
+        (entry) => entry.model === request.model && entry.mode === mode,
+      );
+      const entry = rollout && random() < rollout.share ? entryFor(rollout.candidate) : undefined;
+      return rollout && entry
+        ? { candidate: rollout.candidate, reference: entry.reference, entry }
+        : undefined;
+    };
+    const canary = rolloutOf('canary');
+    const shadow = rolloutOf('shadow');
+    const target = canary?.entry ?? entryFor(request.model);
     if (!target)
       return fail(
         c,
@@ -222,11 +240,16 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
           latencyMs: performance.now() - started,
           inputTokens: generated?.usage.inputTokens,
           outputTokens: generated?.usage.outputTokens,
+          ...(canary ? { rollout: 'canary' as const } : {}),
         },
         config.serve.redact,
       );
+      // The shadow starts once prod's answer is out, and only if a slot is free: it never delays
+      // or displaces a client's request.
+      if (status === 200 && shadow) runShadow(shadow.reference, shadow.candidate, id, request, key);
     };
     c.header('x-request-id', id);
+    if (canary) c.header('x-tailor-rollout', 'canary');
     // Which weights answered: an alias names a version, and the version is what a bug report needs.
     c.header('x-tailor-model', target.reference);
     let model: ChatModel;
@@ -304,6 +327,58 @@ export function createServerApp(options: ServerOptions): Hono<{ Variables: Varia
       }
     });
   });
+
+  /**
+   * A shadow answer: the candidate answers the same request in the background, captured as traffic
+   * (`rollout: shadow`, `shadowOf` the client's request) for comparison with prod; nobody waits on it.
+   */
+  function runShadow(
+    reference: string,
+    candidate: string,
+    shadowOf: string,
+    request: z.infer<typeof chatRequestSchema>,
+    key: ApiKey,
+  ): void {
+    const release = slots.acquireIfFree();
+    if (!release) return;
+    const started = performance.now();
+    const shadowId = `shadow-${randomUUID()}`;
+    const signal = AbortSignal.timeout(config.serve.requestTimeoutMs);
+    const record = (status: number, response: unknown, generated?: GenerateResult) =>
+      recordTraffic(
+        store,
+        {
+          id: shadowId,
+          keyId: key.id,
+          model: candidate,
+          request: { ...request, stream: false },
+          response,
+          status,
+          latencyMs: performance.now() - started,
+          inputTokens: generated?.usage.inputTokens,
+          outputTokens: generated?.usage.outputTokens,
+          rollout: 'shadow',
+          shadowOf,
+        },
+        config.serve.redact,
+      );
+    void (async () => {
+      try {
+        const model = await options.modelFor(reference);
+        const generated = await model.generate(toMessages(request), {
+          ...toOptions(request, signal),
+          cache: false,
+        });
+        if (signal.aborted || generated.finishReason === 'abort') throw signal.reason;
+        record(200, completionBody(shadowId, candidate, Math.floor(Date.now() / 1000), generated), generated);
+      } catch (error) {
+        const wire = toWireError(error, signal);
+        record(wire.status, wire.body);
+      } finally {
+        release.done();
+      }
+    })();
+  }
 
   /** A request for an upstream model: forwarded, its answer passed back as sent, the traffic captured. */
   async function gatewayChat(
@@ -643,6 +718,12 @@ class Slots {
 
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  /** A slot now, or none: for background work that must never queue ahead of a client. */
+  acquireIfFree(): { done: () => void } | undefined {
+    if (this.active >= this.capacity) return undefined;
+    return this.acquire();
   }
 
   acquire(): { ready: Promise<void>; done: () => void } | undefined {

@@ -13,7 +13,7 @@ describe('openDatabase', () => {
     openDatabase(file).close();
     const database = openDatabase(file);
     const rows = database.prepare('SELECT version FROM schema_migrations').all();
-    expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
+    expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((version) => ({ version })));
     expect(() => database.prepare('SELECT * FROM response_cache').all()).not.toThrow();
     database.close();
   });

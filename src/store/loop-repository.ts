@@ -66,7 +66,7 @@ export class LoopRepository {
       this.#database
         .prepare(
           `SELECT COUNT(*) AS n FROM traffic WHERE status = 200 AND (@since IS NULL OR created_at > @since)
-             AND (@model IS NULL OR model = @model)`,
+             AND (@model IS NULL OR model = @model) AND rollout IS NOT 'shadow'`,
         )
         .get({ since: since ?? null, model: model ?? null }) as { n: number }
     ).n;

@@ -269,4 +269,13 @@ export const migrations: Migration[] = [
       CREATE INDEX loop_iterations_by_specialist ON loop_iterations(specialist, id);
     `,
   },
+  {
+    version: 10,
+    name: 'traffic of shadow and canary rollouts',
+    sql: `
+      ALTER TABLE traffic ADD COLUMN rollout TEXT;
+      ALTER TABLE traffic ADD COLUMN shadow_of TEXT;
+      CREATE INDEX traffic_by_shadow ON traffic(shadow_of);
+    `,
+  },
 ];

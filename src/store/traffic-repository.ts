@@ -14,6 +14,12 @@ export interface TrafficRecord {
   latencyMs: number;
   inputTokens: number | undefined;
   outputTokens: number | undefined;
+  /**
+   * A rollout's answer: `canary` (a candidate answered the client in prod's place) or `shadow` (a
+   * candidate answered the same request in the background; the client got prod's answer, `shadowOf`).
+   */
+  rollout?: 'canary' | 'shadow' | undefined;
+  shadowOf?: string | undefined;
 }
 
 export interface StoredTraffic extends TrafficRecord {
@@ -29,8 +35,8 @@ export class TrafficRepository {
     this.#database = database;
     // Written after every captured response.
     this.#add = database.prepare(
-      `INSERT INTO traffic (id, key_id, model, request_json, response_json, status, latency_ms, input_tokens, output_tokens, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO traffic (id, key_id, model, request_json, response_json, status, latency_ms, input_tokens, output_tokens, created_at, rollout, shadow_of)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -46,6 +52,8 @@ export class TrafficRepository {
       record.inputTokens ?? null,
       record.outputTokens ?? null,
       new Date().toISOString(),
+      record.rollout ?? null,
+      record.shadowOf ?? null,
     );
   }
 
@@ -58,23 +66,27 @@ export class TrafficRepository {
 
   /**
    * Requests answered with status 200, oldest first, optionally of one model and within
-   * [since, until) (ISO 8601 times).
+   * [since, until) (ISO 8601 times). Shadow answers are left out (no client received them) unless
+   * `shadow` asks for them alone.
    */
   successful(filter: {
     model?: string | undefined;
     since?: string | undefined;
     until?: string | undefined;
+    shadow?: boolean;
   }): StoredTraffic[] {
     const rows = this.#database
       .prepare(
         `SELECT * FROM traffic WHERE status = 200 AND (@model IS NULL OR model = @model)
            AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
+           AND (CASE WHEN @shadow THEN rollout = 'shadow' ELSE rollout IS NOT 'shadow' END)
          ORDER BY created_at`,
       )
       .all({
         model: filter.model ?? null,
         since: filter.since ?? null,
         until: filter.until ?? null,
+        shadow: filter.shadow ? 1 : 0,
       }) as TrafficRow[];
     return rows.map(fromRow);
   }
@@ -109,6 +121,8 @@ interface TrafficRow {
   input_tokens: number | null;
   output_tokens: number | null;
   created_at: string;
+  rollout: 'canary' | 'shadow' | null;
+  shadow_of: string | null;
 }
 
 function fromRow(row: TrafficRow): StoredTraffic {
@@ -122,6 +136,8 @@ function fromRow(row: TrafficRow): StoredTraffic {
     latencyMs: row.latency_ms,
     inputTokens: row.input_tokens ?? undefined,
     outputTokens: row.output_tokens ?? undefined,
+    ...(row.rollout ? { rollout: row.rollout } : {}),
+    ...(row.shadow_of ? { shadowOf: row.shadow_of } : {}),
     createdAt: row.created_at,
   };
 }
