@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type LoopState, loopConfigOf, loopStatus, runLoop } from '../../loop/loop.js';
+import { shadowReport } from '../../loop/shadow.js';
 import { modelPool } from '../../models/create-model.js';
 import { loadTask } from '../../task/task.js';
 import { inWorkspace } from '../context.js';
@@ -55,6 +56,57 @@ export function registerLoop(program: Command): void {
             process.stdout.write(
               `\nIteration ${iteration.id}: ${iteration.status === 'promoted' ? `promoted v${state.training?.version}` : `kept v${state.prodVersion}`} as ${status.config.specialist}@prod.\n${state.verdict?.reason ?? ''}\nReport: ${state.report}\n`,
             );
+        } finally {
+          await models.closeAll();
+        }
+      }),
+    );
+  loop
+    .command('shadow')
+    .description("a shadow rollout's answers graded beside the answers clients got (serve.rollouts)")
+    .argument('<candidate>', 'the candidate model of the rollout, as in serve.rollouts (e.g. notes@v3)')
+    .option(
+      '--graders <list>',
+      'graders that need no reference (default: loop.data.graders, else schema graders)',
+    )
+    .action((candidate: string, options: { graders?: string }) =>
+      inWorkspace(program.opts(), 'loop shadow', async ({ workspace, config, json }) => {
+        const task = loadTask(workspace);
+        const names = options.graders
+          ? options.graders.split(',').map((name) => name.trim())
+          : config.loop?.data.graders.length
+            ? config.loop.data.graders
+            : task.graders.filter((grader) => grader.type === 'json-schema').map((grader) => grader.name);
+        const models = modelPool({ config, store: workspace.store });
+        try {
+          const graders = await task.createGraders({
+            select: names,
+            judgeFor: (reference) => models.get(reference ?? config.defaultModel),
+          });
+          const report = await shadowReport(workspace.store, candidate, graders);
+          if (json) printJson(report ?? { candidate, pairs: 0 });
+          else if (!report)
+            process.stdout.write(
+              `No shadow answers of ${candidate} with a successful client answer yet (serve.rollouts, mode: shadow).\n`,
+            );
+          else {
+            const { comparison } = report;
+            const d = comparison.difference;
+            process.stdout.write(
+              `${candidate} shadowing ${Object.keys(report.models).join(', ')} on ${comparison.examples} live requests\n\n`,
+            );
+            printTable(
+              ['GRADER', 'PROD', 'CANDIDATE'],
+              report.graders.map((grader) => [
+                grader.name,
+                grader.prod.toFixed(3),
+                grader.candidate.toFixed(3),
+              ]),
+            );
+            process.stdout.write(
+              `\ncandidate − prod ${d.mean.toFixed(3)} [95% CI ${d.low.toFixed(3)}, ${d.high.toFixed(3)}] · wins ${comparison.wins} · losses ${comparison.losses} · ties ${comparison.ties} · sign test p ${comparison.signTestP.toPrecision(3)}\n`,
+            );
+          }
         } finally {
           await models.closeAll();
         }
