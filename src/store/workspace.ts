@@ -185,6 +185,13 @@ export class WorkspaceStore {
     return this.#database.transaction(work)();
   }
 
+  /** SQLite's own consistency check of the whole file: `['ok']` when the database is sound. */
+  integrityCheck(): string[] {
+    return (this.#database.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map(
+      (row) => row.integrity_check,
+    );
+  }
+
   close(): void {
     if (this.#database.open) this.#database.close();
   }
