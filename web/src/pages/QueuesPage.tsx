@@ -7,7 +7,7 @@ import {
   type User,
 } from '../api.ts';
 import { href, navigate } from '../route.ts';
-import { ErrorText, formatDate, formatScore, Loading, ProgressBar, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, formatScore, Loading, ProgressBar, useEvery, useLoad } from '../ui.tsx';
 
 /** The queues a person may see, and one queue's overview: progress per annotator and agreement. */
 
@@ -128,7 +128,9 @@ export function QueuesPage({ user }: { user: User }) {
 }
 
 export function QueuePage({ id, user }: { id: string; user: User }) {
-  const { data, error, loading } = useLoad(() => getQueue(id), [id]);
+  const { data, error, loading, reload } = useLoad(() => getQueue(id), [id]);
+  // Progress and agreement follow the labels as they arrive, until every label is in.
+  useEvery(5000, data !== undefined && data.queue.labelled < data.queue.required, reload);
   if (!data) {
     return (
       <main className="page">
