@@ -4,19 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ChatModel } from '../core/chat-model.js';
-import { sftConfigSchema } from '../core/train-config.js';
 import { createModel } from '../models/create-model.js';
 import { disposeLlamaRuntime } from '../models/llama-cpp.js';
 import { recordFeedback } from '../serve/traffic.js';
 import { openWorkspace, type Workspace } from '../store/workspace.js';
 import { loadDataset, promptMessages } from '../task/dataset.js';
 import { loadTask } from '../task/task.js';
+import { defaultModelPath } from '../test-support/default-model.js';
+import { writeLlamaLora } from '../test-support/gguf-writer.js';
 import { promoteSpecialist } from '../train/aliases.js';
-import { trainSpecialist } from '../train/specialist.js';
 import { type LoopState, loopStatus, runLoop } from './loop.js';
 
-// The loop on the real default model (SmolLM2-135M-Instruct), cut small: a first version is trained
-// and promoted by hand; traffic arrives (with an expert's correction and an expert's fail); the
+// The loop on the real default model (SmolLM2-135M-Instruct), cut small: a first version is in
+// production; traffic arrives (with an expert's correction and an expert's fail); the
 // trigger fires; the loop builds its dataset, trains v2, evaluates prod and v2 on the pinned set and
 // gates. An iteration killed in its eval step resumes there without training again. The gate's
 // margin decides: a candidate held to "at least a point worse" is promoted, one held to "half a
@@ -81,20 +81,29 @@ beforeAll(async () => {
   writeConfig(-1);
 
   const task = loadTask(workspace);
-  const first = await trainSpecialist({
-    workspace,
-    task,
-    name: 'notes',
-    base: 'llama:smollm2-135m-instruct',
-    method: { kind: 'sft', config: sftConfigSchema.parse(tiny) },
-    consistencyExamples: 1,
+  // The version in production: the default model with a small adapter, registered as training would
+  // (training it here too would only cost minutes; the loop's own training is the real thing).
+  const adapter = join(root, 'notes-v1.gguf');
+  writeLlamaLora(adapter, { layers: [0, 1, 2, 3], hidden: 576, rank: 8, alpha: 16, seed: 1, scale: 0.2 });
+  workspace.store.training.startRun({
+    id: 'notes-first',
+    method: 'sft',
+    base: 'smollm2-135m-instruct',
+    runDirectory: root,
+    config: {},
   });
-  promoteSpecialist(workspace.store, {
-    name: 'notes',
-    alias: 'prod',
-    version: first.specialist.version,
-    reason: 'first version',
-  });
+  workspace.store.training.registerSpecialist(
+    {
+      name: 'notes',
+      base: 'smollm2-135m-instruct',
+      basePath: await defaultModelPath(),
+      adapterPath: '',
+      trainingRun: 'notes-first',
+      lineage: {},
+    },
+    () => adapter,
+  );
+  promoteSpecialist(workspace.store, { name: 'notes', alias: 'prod', version: 1, reason: 'first version' });
 
   // Production traffic as `tailor serve` captures it: notes of the train split (the reference answers
   // standing in for the served ones), one of them a validation note that must not be trained on.

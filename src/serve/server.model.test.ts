@@ -303,7 +303,13 @@ describe('tailor serve', () => {
         fetch(`${hurried.url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-          body: ask('Write a very long story about a lighthouse keeper.', { max_tokens: 2000, ...extra }),
+          // Greedy, so the plain and the streamed generation are the same length: at the default
+          // temperature a sample may stop early, and a stream that ends in time has nothing to time out.
+          body: ask('Count from 1 to 2000, one number per line, with no other text.', {
+            max_tokens: 2000,
+            temperature: 0,
+            ...extra,
+          }),
         });
       // Load the model first, so the deadline falls inside the generation, not inside the load.
       await long({ max_tokens: 1 });

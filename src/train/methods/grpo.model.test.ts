@@ -115,7 +115,7 @@ describe('GRPO on the default model', () => {
         grader: await createGrader(config, task, () => Promise.reject(new Error('no judge'))),
       })),
     );
-    const steps = 8;
+    const steps = 6;
     const half = steps / 2;
     const range = (from: number, to: number) =>
       Array.from({ length: to - from + 1 }, (_, index) => from + index);
