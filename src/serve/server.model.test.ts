@@ -287,7 +287,9 @@ describe('tailor serve', () => {
   it('answers a generation past serve.requestTimeoutMs with 504, plain and streamed, and never exports it', {
     timeout: 120_000,
   }, async () => {
-    const config = { ...workspace.config, serve: { ...workspace.config.serve, requestTimeoutMs: 1500 } };
+    // The greedy count fills the 512-token context in seconds: both requests outlive 800 ms however
+    // fast the machine decodes (a story at temperature 1 could end first, and did).
+    const config = { ...workspace.config, serve: { ...workspace.config.serve, requestTimeoutMs: 800 } };
     const hurried = await startServer({
       config,
       store: workspace.store,
@@ -318,13 +320,27 @@ describe('tailor serve', () => {
       expect((await json(plain)).error).toMatchObject({ type: 'timeout', code: 'timeout' });
       const plainId = plain.headers.get('x-request-id')!;
 
+      const streamStart = performance.now();
       const streamed = await long({ stream: true });
       expect(streamed.status).toBe(200); // the status leaves with the first chunk
-      const events = (await streamed.text())
+      const body = await streamed.text();
+      const streamedSeconds = (performance.now() - streamStart) / 1000;
+      const events = body
         .split('\n\n')
         .filter((event) => event.startsWith('data: '))
         .map((event) => event.slice('data: '.length));
-      expect(events.at(-1)).not.toBe('[DONE]');
+      const said = events
+        .slice(0, -1)
+        .map(
+          (event) =>
+            (JSON.parse(event) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta
+              ?.content ?? '',
+        )
+        .join('');
+      expect(
+        events.at(-1),
+        `${events.length} events, ${streamedSeconds.toFixed(1)} s: ${JSON.stringify(said.slice(0, 200))}`,
+      ).not.toBe('[DONE]');
       expect(JSON.parse(events.at(-1)!)).toMatchObject({ error: { type: 'timeout', code: 'timeout' } });
       const streamedId = streamed.headers.get('x-request-id')!;
 
