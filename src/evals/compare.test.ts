@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePaired, exactBinomialTwoSided } from './compare.js';
+import { comparePaired, exactBinomialTwoSided, pairResults } from './compare.js';
 
 describe('paired comparison', () => {
   it('exact binomial p-values match independently computed values', () => {
@@ -25,5 +25,24 @@ describe('paired comparison', () => {
     expect(comparison.difference.high).toBeGreaterThanOrEqual(comparison.difference.mean);
     expect(comparison.signTestP).toBeCloseTo(1, 9); // 2 wins of 3 decided pairs
     expect(comparison.mcnemarP).toBeCloseTo(1, 9); // 2 vs 1 discordant
+  });
+});
+
+describe('pairResults', () => {
+  it("pairs two runs' results by example id, in the first run's order, leaving out unshared ones", () => {
+    const a = [
+      { exampleId: 'x', score: 1, pass: true },
+      { exampleId: 'y', score: 0.5, pass: false },
+      { exampleId: 'only-a', score: 1, pass: true },
+    ];
+    const b = [
+      { exampleId: 'y', score: 0.9, pass: true },
+      { exampleId: 'x', score: 0.2, pass: false },
+      { exampleId: 'only-b', score: 0, pass: false },
+    ];
+    expect(pairResults(a, b)).toEqual([
+      { exampleId: 'x', scoreA: 1, scoreB: 0.2, passA: true, passB: false },
+      { exampleId: 'y', scoreA: 0.5, scoreB: 0.9, passA: false, passB: true },
+    ]);
   });
 });

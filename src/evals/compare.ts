@@ -24,6 +24,26 @@ export interface Comparison {
   regressions: string[];
 }
 
+/** Two runs' results paired by example id: the examples both have, in A's order. */
+export function pairResults(
+  a: readonly { exampleId: string; score: number; pass: boolean }[],
+  b: readonly { exampleId: string; score: number; pass: boolean }[],
+): PairedExample[] {
+  const byId = new Map(b.map((result) => [result.exampleId, result]));
+  return a
+    .filter((result) => byId.has(result.exampleId))
+    .map((result) => {
+      const other = byId.get(result.exampleId)!;
+      return {
+        exampleId: result.exampleId,
+        scoreA: result.score,
+        scoreB: other.score,
+        passA: result.pass,
+        passB: other.pass,
+      };
+    });
+}
+
 export function comparePaired(pairs: PairedExample[]): Comparison {
   const differences = pairs.map((pair) => pair.scoreB - pair.scoreA);
   const wins = differences.filter((difference) => difference > 1e-12).length;

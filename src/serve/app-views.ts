@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { TrainedJudgeConfig } from '../align/train-judge.js';
 import type { RubricConfig } from '../align/tune.js';
 import { parseJsonLines, readTextFile } from '../common/jsonl.js';
-import { comparePaired, type PairedExample } from '../evals/compare.js';
+import { comparePaired, type PairedExample, pairResults } from '../evals/compare.js';
 import { loadRunResults } from '../evals/runner.js';
 import type { SpecialistRecord, TrainingRunRecord, WorkspaceStore } from '../store/workspace.js';
 import type { MetricRow } from '../train/grpo-report.js';
@@ -87,20 +87,9 @@ export function compareRuns(store: WorkspaceStore, idA: string, idB: string): Co
     { summary: EvalRunSummary; loaded: NonNullable<ReturnType<typeof loadRunResults>> },
     { summary: EvalRunSummary; loaded: NonNullable<ReturnType<typeof loadRunResults>> },
   ];
-  const byId = new Map(b.loaded.results.map((result) => [result.exampleId, result]));
-  const pairs: PairedExample[] = a.loaded.results
-    .filter((result) => byId.has(result.exampleId))
-    .map((result) => {
-      const other = byId.get(result.exampleId)!;
-      return {
-        exampleId: result.exampleId,
-        scoreA: result.score,
-        scoreB: other.score,
-        passA: result.pass,
-        passB: other.pass,
-      };
-    })
-    .filter((pair) => Number.isFinite(pair.scoreA) && Number.isFinite(pair.scoreB));
+  const pairs: PairedExample[] = pairResults(a.loaded.results, b.loaded.results).filter(
+    (pair) => Number.isFinite(pair.scoreA) && Number.isFinite(pair.scoreB),
+  );
   if (pairs.length === 0)
     throw new ViewError(`runs "${idA}" and "${idB}" share no scored examples`, 400, 'b');
   const comparison = comparePaired(pairs);

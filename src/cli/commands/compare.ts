@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { comparePaired } from '../../evals/compare.js';
+import { comparePaired, pairResults } from '../../evals/compare.js';
 import { economicsRows, type RunEconomics, runEconomics } from '../../evals/economics.js';
 import { GateFailedError, noWorseGate } from '../../evals/gate.js';
 import { renderCompareReport } from '../../evals/report.js';
@@ -65,19 +65,7 @@ export function registerCompare(program: Command): void {
             NonNullable<ReturnType<typeof loadRunResults>>,
             NonNullable<ReturnType<typeof loadRunResults>>,
           ];
-          const byId = new Map(b.results.map((result) => [result.exampleId, result]));
-          const pairs = a.results
-            .filter((result) => byId.has(result.exampleId))
-            .map((result) => {
-              const other = byId.get(result.exampleId)!;
-              return {
-                exampleId: result.exampleId,
-                scoreA: result.score,
-                scoreB: other.score,
-                passA: result.pass,
-                passB: other.pass,
-              };
-            });
+          const pairs = pairResults(a.results, b.results);
           if (pairs.length === 0) throw new ConfigError('The two runs share no examples');
           const comparison = comparePaired(pairs);
           const pairwise = options.judge ? await judgeAll(context, a, b, pairs, options) : undefined;
