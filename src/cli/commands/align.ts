@@ -6,6 +6,7 @@ import { headline, probeRows, renderJudgeCardHtml, renderJudgeCardMarkdown } fro
 import { type ComparedJudge, compareJudges } from '../../align/compare-judges.js';
 import { judgeVersion, judgeVersions, saveJudgeVersion } from '../../align/judge-versions.js';
 import { type LabelledItem, labelledItems, labelledRecords, listLabels } from '../../align/labels.js';
+import { trainLoraJudge } from '../../align/lora-judge.js';
 import { runProbes } from '../../align/probes.js';
 import { trainJudge } from '../../align/train-judge.js';
 import { createTrainedJudges } from '../../align/trained-judges.js';
@@ -13,7 +14,7 @@ import { type RubricConfig, tuneJudge } from '../../align/tune.js';
 import { Random } from '../../common/random.js';
 import type { ChatModel } from '../../core/chat-model.js';
 import { ConfigError, TailorError } from '../../core/errors.js';
-import { createModel } from '../../models/create-model.js';
+import { createModel, modelPool } from '../../models/create-model.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { referenceText } from '../../task/dataset.js';
 import { createGrader } from '../../task/graders/index.js';
@@ -218,21 +219,35 @@ export function registerAlign(program: Command): void {
   align
     .command('train')
     .description(
-      "train a judge on the workspace's expert labels (a logistic probe on a base model's hidden states) and save it as a judge version with its card",
+      "train a judge on the workspace's expert labels (a logistic probe on a base model's hidden states, or a LoRA-tuned generative judge) and save it as a judge version with its card",
     )
     .argument('<name>', 'name of the trained judge (a new judge, or a new version of one)')
-    .option('--method <method>', 'how to train it: probe', 'probe')
-    .option('--base <reference>', 'base model whose hidden states the probe reads (default: defaultModel)')
+    .option('--method <method>', 'how to train it: probe or lora', 'probe')
+    .option('--grader <name>', 'lora: the llm-rubric grader whose prompt the judge learns to answer')
+    .option('--epochs <n>', 'lora: epochs over the train items (default: train.sft)')
+    .option(
+      '--base <reference>',
+      'base model the probe reads, or the LoRA judge is trained on (default: defaultModel)',
+    )
     .option('--layers <list>', 'hidden-state layers, 0 = embeddings, negative from the end', '-9,-1')
     .option('--seed <n>', 'seed of the train/dev/test split of the labelled items', '0')
     .option('--threads <n>', 'CPU threads (default: all cores)')
     .action(
       async (
         name: string,
-        options: { method: string; base?: string; layers: string; seed: string; threads?: string },
+        options: {
+          method: string;
+          grader?: string;
+          epochs?: string;
+          base?: string;
+          layers: string;
+          seed: string;
+          threads?: string;
+        },
       ) => {
-        if (options.method !== 'probe')
-          throw new TailorError('usage', `--method must be probe, not "${options.method}"`);
+        if (options.method !== 'probe' && options.method !== 'lora')
+          throw new TailorError('usage', `--method must be probe or lora, not "${options.method}"`);
+        if (options.method === 'lora') return trainLora(program, name, options);
         const layers = options.layers.split(',').map((entry) => entry.trim());
         if (layers.length === 0 || layers.some((entry) => !/^-?\d+$/.test(entry)))
           throw new TailorError(
@@ -483,4 +498,51 @@ async function judgeSetup(context: CommandContext, name: string, options: JudgeO
     testExamples,
     concurrency: Number(options.concurrency ?? context.config.llama.parallel),
   };
+}
+
+/** `tailor align train <name> --method lora --grader <llm-rubric grader>`. */
+async function trainLora(
+  program: Command,
+  name: string,
+  options: { grader?: string; epochs?: string; base?: string; seed: string; threads?: string },
+): Promise<void> {
+  if (!options.grader)
+    throw new TailorError(
+      'usage',
+      '--method lora needs --grader <the llm-rubric grader it learns to answer>',
+    );
+  const epochs = options.epochs !== undefined ? positiveInteger(options.epochs, '--epochs') : undefined;
+  const seed = wholeNumber(options.seed, '--seed');
+  await inWorkspace(program.opts(), 'align train', async ({ workspace, config, json }) => {
+    const bar = new ProgressBar(process.stderr, json && !process.stderr.isTTY);
+    const models = modelPool({ config, store: workspace.store });
+    try {
+      const result = await trainLoraJudge({
+        workspace,
+        task: loadTask(workspace),
+        name,
+        grader: options.grader!,
+        seed,
+        ...(options.base ? { base: options.base } : {}),
+        ...(epochs ? { train: { epochs } } : {}),
+        ...(options.threads ? { threads: positiveInteger(options.threads, '--threads') } : {}),
+        modelFor: (reference) => models.get(reference),
+        onProgress: (stage, done, total) => bar.update(stage, done, total, 'items'),
+      });
+      bar.done();
+      if (json) {
+        printJson(result);
+        return;
+      }
+      const ci = (estimate: { mean: number; low: number; high: number }) => formatEstimate(estimate, '—');
+      const { sets, test } = result;
+      process.stdout.write(
+        `\n${name} v${result.version} (lora, ${result.model}): train ${sets.train.length} · dev ${sets.dev.length} · test ${sets.test.length} items (seed ${seed})\n` +
+          `held-out test (${test.items} items): κ ${ci(test.pass.kappa)} · accuracy ${ci(test.pass.accuracy)} · TPR ${ci(test.pass.tpr)} · TNR ${ci(test.pass.tnr)}${result.errors ? ` · ${result.errors} judge errors` : ''}\n` +
+          `experts' α (the human ceiling) ${ci(result.experts.passAlpha)}\njudge card: ${result.cardPath}\n`,
+      );
+    } finally {
+      await models.closeAll();
+    }
+  });
 }

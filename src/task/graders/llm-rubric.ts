@@ -63,31 +63,7 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
   };
 
   return async ({ output, reference, input }): Promise<Grade> => {
-    const referenceValue = options.reference ? valueAt(reference, options.reference) : undefined;
-    const prompt = [
-      `You are grading a response against a rubric. Give your reasoning in "reasoning" (at most three sentences), then "verdict".`,
-      `Rubric:\n${options.rubric.trim()}`,
-      `Input:\n${inputText(input)}`,
-      ...(referenceValue !== undefined
-        ? [
-            `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
-          ]
-        : []),
-      ...(options.examples?.length
-        ? [
-            `Examples graded by experts:\n${options.examples
-              .map(
-                (example, index) =>
-                  `Example ${index + 1} response:\n${example.output.length > exampleChars ? `${example.output.slice(0, exampleChars)}…` : example.output}\nExpert verdict: ${example.verdict}${example.critique ? ` (${example.critique})` : ''}`,
-              )
-              .join('\n\n')}`,
-          ]
-        : []),
-      `Response to grade:\n${output}`,
-      options.scale === 'binary'
-        ? 'Verdict: "pass" or "fail".'
-        : 'Verdict: an integer from 1 (worst) to 5 (best).',
-    ].join('\n\n');
+    const prompt = rubricPrompt(options, { output, reference, input });
     const sampling = options.repeat > 1 ? { temperature: 1 } : { temperature: 0 };
     const replies = await Promise.all(
       Array.from({ length: options.repeat }, async (_, index) => {
@@ -143,4 +119,39 @@ export function llmRubricGrader(judge: ChatModel, options: RubricOptions): Grade
       },
     };
   };
+}
+
+/**
+ * The judge's prompt for one output: what the rubric judge sends, and what a judge trained on the
+ * experts' labels (`tailor align train --method lora`) learns to answer, so the two cannot drift.
+ */
+export function rubricPrompt(
+  options: Pick<RubricOptions, 'rubric' | 'scale' | 'reference' | 'examples'>,
+  { output, reference, input }: { output: string; reference: unknown; input: Record<string, unknown> },
+): string {
+  const referenceValue = options.reference ? valueAt(reference, options.reference) : undefined;
+  return [
+    `You are grading a response against a rubric. Give your reasoning in "reasoning" (at most three sentences), then "verdict".`,
+    `Rubric:\n${options.rubric.trim()}`,
+    `Input:\n${inputText(input)}`,
+    ...(referenceValue !== undefined
+      ? [
+          `Reference answer:\n${typeof referenceValue === 'string' ? referenceValue : JSON.stringify(referenceValue)}`,
+        ]
+      : []),
+    ...(options.examples?.length
+      ? [
+          `Examples graded by experts:\n${options.examples
+            .map(
+              (example, index) =>
+                `Example ${index + 1} response:\n${example.output.length > exampleChars ? `${example.output.slice(0, exampleChars)}…` : example.output}\nExpert verdict: ${example.verdict}${example.critique ? ` (${example.critique})` : ''}`,
+            )
+            .join('\n\n')}`,
+        ]
+      : []),
+    `Response to grade:\n${output}`,
+    options.scale === 'binary'
+      ? 'Verdict: "pass" or "fail".'
+      : 'Verdict: an integer from 1 (worst) to 5 (best).',
+  ].join('\n\n');
 }
