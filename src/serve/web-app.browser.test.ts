@@ -13,7 +13,7 @@ import { webAppBuilt } from './web-assets.js';
 
 // The web app end to end, as people use it: the built app (web/dist) served by a real `tailor serve`
 // on 127.0.0.1, driven in Debian's headless Chromium. The eval run it reviews is the incumbent's real
-// outputs on the reference task's test notes, graded by the task's graders (no model runs).
+// outputs on the reference task's validation notes, graded by the task's graders (no model runs).
 // Screenshots go to $TAILOR_SCREENSHOTS when set (to look at), else to the test's temporary folder.
 
 const example = new URL('../../examples/clinical-notes/', import.meta.url).pathname;
@@ -34,9 +34,9 @@ beforeAll(async () => {
   const graded = await tailorInProcess(root, [
     'eval',
     '--split',
-    'test',
+    'validation',
     '--outputs',
-    join(root, 'incumbent/test-outputs.jsonl'),
+    join(root, 'incumbent/validation-outputs.jsonl'),
     '--graders',
     'schema,fields,medications',
     '--limit',
@@ -274,13 +274,13 @@ describe('the web app in a browser', () => {
 
     // A second eval run on the same notes: a candidate that fixes some outputs and breaks others.
     const incumbent = new Map(
-      readFileSync(join(root, 'incumbent/test-outputs.jsonl'), 'utf8')
+      readFileSync(join(root, 'incumbent/validation-outputs.jsonl'), 'utf8')
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as { id: string; output: string })
         .map((row) => [row.id, row.output]),
     );
-    const records = readFileSync(join(root, 'data/test.jsonl'), 'utf8')
+    const records = readFileSync(join(root, 'data/validation.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { id: string; reference: unknown });
@@ -298,7 +298,7 @@ describe('the web app in a browser', () => {
     const graded = await tailorInProcess(root, [
       'eval',
       '--split',
-      'test',
+      'validation',
       '--outputs',
       candidateFile,
       '--graders',
