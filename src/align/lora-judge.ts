@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Workspace } from '../store/workspace.js';
 import type { EvalRecord } from '../task/dataset.js';
 import { llmRubricGrader, rubricPrompt } from '../task/graders/llm-rubric.js';
-import { type Task, withSplits } from '../task/task.js';
+import { type Task, withOutput, withSplits } from '../task/task.js';
 import { trainSpecialist } from '../train/specialist.js';
 import { type HumanAgreement, humanAgreement, type JudgeAgreement, judgeAgreement } from './agreement.js';
 import { judgeItems } from './judge-run.js';
@@ -113,7 +113,14 @@ export async function trainLoraJudge(options: {
   options.onProgress?.('train', 0, 1);
   const trained = await trainSpecialist({
     workspace,
-    task: withSplits(task, { [`judge:${name}:train`]: trainFile, [`judge:${name}:dev`]: devFile }),
+    task: withOutput(
+      withSplits(task, { [`judge:${name}:train`]: trainFile, [`judge:${name}:dev`]: devFile }),
+      {
+        format: 'json',
+        schema: verdictSchema(rubric.scale),
+        schemaPath: undefined,
+      },
+    ),
     name: `judge-${name}`,
     base: options.base ?? workspace.config.defaultModel,
     method: { kind: 'sft', config: parsed.data },
@@ -203,5 +210,18 @@ export async function trainLoraJudge(options: {
     experts,
     cardPath,
     seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** What the judge answers: the rubric judge's reply, reasoning then verdict. */
+function verdictSchema(scale: 'binary' | '1-5'): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      reasoning: { type: 'string' },
+      verdict: scale === 'binary' ? { type: 'string', enum: ['pass', 'fail'] } : { enum: [1, 2, 3, 4, 5] },
+    },
+    required: ['reasoning', 'verdict'],
+    additionalProperties: false,
   };
 }

@@ -121,6 +121,15 @@ export function withSplits(task: Task, splits: Record<string, string>): Task {
   return withQuestions({ ...rest, data: { ...task.data, ...splits } });
 }
 
+/**
+ * The same task answering something else: a judge trained on the task's labelled outputs answers
+ * verdicts, so its records are checked against the verdict's schema, not the task's output schema.
+ */
+export function withOutput(task: Task, output: Task['output']): Task {
+  const { split: _split, grader: _grader, createGraders: _createGraders, ...rest } = task;
+  return withQuestions({ ...rest, output });
+}
+
 function withQuestions(definition: TaskData): Task {
   const { data, graders } = definition;
   const names = () => graders.map((grader) => grader.name).join(', ');
