@@ -18,6 +18,7 @@ import {
 } from './app-schema.js';
 import {
   compareRuns,
+  gradeViews,
   judgeList,
   recentTraffic,
   runSummary,
@@ -275,12 +276,7 @@ export function createAppApi(
         output: result.output,
         pass: result.pass,
         latencyMs: result.latencyMs,
-        grades: Object.entries(result.grades).map(([name, outcome]) => ({
-          grader: name,
-          score: outcome.score ?? null,
-          pass: outcome.pass ?? null,
-          reason: outcome.error ? `grader error: ${outcome.error}` : (outcome.reason ?? ''),
-        })),
+        grades: gradeViews(result.grades),
       }))
       .filter((result) => {
         if (!failures) return grader === undefined || result.grades.some((grade) => grade.grader === grader);

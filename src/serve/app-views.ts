@@ -4,7 +4,7 @@ import type { TrainedJudgeConfig } from '../align/train-judge.js';
 import type { RubricConfig } from '../align/tune.js';
 import { parseJsonLines, readTextFile } from '../common/jsonl.js';
 import { comparePaired, type PairedExample, pairResults } from '../evals/compare.js';
-import { loadRunResults } from '../evals/runner.js';
+import { type GraderOutcome, loadRunResults } from '../evals/runner.js';
 import type { SpecialistRecord, TrainingRunRecord, WorkspaceStore } from '../store/workspace.js';
 import type { MetricRow } from '../train/grpo-report.js';
 import { methodNamed } from '../train/methods/index.js';
@@ -16,6 +16,7 @@ import type {
   EvalRunSummary,
   JudgeVersionView,
   Point,
+  QueueItem,
   TrafficItem,
   TrainingRunDetail,
   TrainingRunSummary,
@@ -364,3 +365,15 @@ function clip(text: string, length: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
+
+/** A stored result's grades as the API shows them: a grader that failed to run says so in its reason. */
+export function gradeViews(grades: Record<string, GraderOutcome>): GradeView[] {
+  return Object.entries(grades).map(([grader, outcome]) => ({
+    grader,
+    score: outcome.score ?? null,
+    pass: outcome.pass ?? null,
+    reason: outcome.error ? `grader error: ${outcome.error}` : (outcome.reason ?? ''),
+  }));
+}
+
+type GradeView = QueueItem['grades'][number];

@@ -17,6 +17,7 @@ import type {
   SubmitLabelRequest,
 } from './app-schema.js';
 import { queueSourceSchema } from './app-schema.js';
+import { gradeViews } from './app-views.js';
 import { trafficDataset } from './traffic.js';
 
 /**
@@ -116,14 +117,7 @@ function sourceItems(store: WorkspaceStore, source: QueueSource): QueueItemRecor
         input: records.get(result.exampleId)?.input ?? null,
         output: result.output,
         reference: records.get(result.exampleId)?.reference ?? null,
-        grades: Object.entries(result.grades).map(
-          ([grader, outcome]): Grade => ({
-            grader,
-            score: outcome.score ?? null,
-            pass: outcome.pass ?? null,
-            reason: outcome.error ? `grader error: ${outcome.error}` : (outcome.reason ?? ''),
-          }),
-        ),
+        grades: gradeViews(result.grades),
       }));
   }
   if (source.kind === 'dataset') {
